@@ -1,0 +1,36 @@
+# The front door.  `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+CORPUS ?= corpus
+OUT ?= outputs
+
+.PHONY: help install run data test bench clean-outputs
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv with the pinned dependencies
+
+run: install  ## run the whole job on corpus/ and write outputs/
+	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
+
+data: install  ## data stages only (no notebooks)
+	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
+
+test: install  ## run the test suite
+	$(PY) -m pytest -q
+
+bench: install  ## speed and memory figures (benchmarks/)
+	$(PY) benchmarks/run.py
+
+clean-outputs:  ## delete generated outputs (keeps outputs/README.md)
+	find $(OUT) -mindepth 1 ! -name README.md -delete

@@ -1,0 +1,482 @@
+"""Cleaning: raw decoded text in, clean text out, every removal accounted for.
+
+``clean_text(raw, rules)`` runs a fixed sequence of passes over a
+:class:`~pipeline.tracked.TrackedText`.  Each pass finds spans and names the
+rule that removes them; nothing is removed without a rule name, so the
+cleaning report can say what went and why.  The passes, in order:
+
+1. control characters and line ends (counted)
+2. the footer tail (everything after the first end-of-article marker)
+3. spam blocks, page furniture lines, label/value bylines, breadcrumbs
+4. sharing-site preview chunks "1、…2、…" rejoined into running text
+5. repeated watermarks, page numbers, text injected by the host site
+6. repeated titles and repeated lines
+7. paragraph breaks restored in flattened (PDF/preview) lines, line-wrap
+   spaces removed
+8. whitespace tidied (counted), width/punctuation normalised (counted)
+9. traditional → simplified script with OpenCC (the original script is kept)
+
+The rules themselves (patterns, cue words, thresholds) live in
+``resources/cleaning.yaml``; this module holds only the algorithms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from .tracked import Edit, TrackedText
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(f"[{CJK}]")
+SENT_END = "。！？!?；;"
+# enumeration markers that open a heading or list item
+ENUM_MARK = (r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|"
+             r"[一二三四五六七八九十]{1,3}是|\d{1,2}[、．.](?!\d)|[（(]\d{1,2}[)）]|[①-⑳]|第[一二三四五六七八九十]{1,3}[，,、])")
+
+
+@dataclass
+class CleanResult:
+    text: str  # clean, simplified script
+    text_original: str  # clean, original script
+    offsets: list[int]  # raw offset of each character of text
+    removals: list  # list[Removal]
+    counts: dict[str, int]
+    script: str  # "simplified" | "traditional"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, line) for each line, end excluding the newline."""
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
+def _whole_line_edit(text: str, start: int, end: int, rule: str) -> Edit:
+    """Remove a line together with its newline."""
+    return Edit(start, min(end + 1, len(text)), "", rule)
+
+
+class Rules:
+    """Compiled cleaning rules from a dict (see resources/cleaning.yaml)."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        self.version = cfg.get("version", 0)
+        self.line_rules = [(group, re.compile(rf"\s*(?:{p})\s*"))
+                           for group, pats in cfg["line_rules"].items() for p in pats]
+        self.max_line = int(cfg.get("max_line_chars", 150))
+        self.label_value = re.compile(rf"\s*{cfg['label_value']}\s*")
+        self.crumb_seps = set(cfg.get("breadcrumb_separators", [">"]))
+        foot = cfg["footer"]
+        self.footer_from = float(foot["footer_from"])
+        self.footer = [re.compile(rf"\s*(?:{p})\s*") for p in foot["markers"]]
+        spam = cfg["spam"]
+        self.spam_min_items = int(spam["min_items"])
+        self.spam_min_share = float(spam["min_share"])
+        self.spam_markers = list(spam["markers"])
+        self.spam_words = list(spam["words"])
+        self.injected = [re.compile(p, re.M) for p in cfg["injected"]]
+        wm = cfg["watermark"]
+        self.wm_repeats, self.wm_chars = int(wm["min_repeats"]), int(wm["min_chars"])
+        self.wm_cues, self.wm_min_cues = list(wm["cues"]), int(wm["min_cues"])
+        self.page_number = re.compile(cfg["page_number"])
+        ch = cfg["chunks"]
+        self.chunk_min, self.chunk_mean = int(ch["min_chunks"]), float(ch["min_mean_chars"])
+        self.chunk_cut_share = float(ch["cut_share"])
+        sharing = cfg["line_rules"].get("sharing_chrome", [])
+        self.sharing_signal = re.compile("|".join(f"(?:{p})" for p in sharing)) if sharing else None
+
+
+# --------------------------------------------------------------------------- passes
+
+def normalise_controls(t: TrackedText) -> TrackedText:
+    edits = []
+    for m in re.finditer(r"\r\n?|[\u00a0\u2002\u2003\u2009]|[\u200b-\u200d\u2060\ufeff]|[\x00-\x08\x0b\x0e-\x1f]", t.text):
+        s = m.group()
+        rep = "\n" if s[0] == "\r" else (" " if s in "\u00a0\u2002\u2003\u2009" else "")
+        edits.append(Edit(m.start(), m.end(), rep, "control_chars"))
+    return t.apply(edits, summarise=True)
+
+
+def _is_spam_line(line: str, rules: Rules) -> bool:
+    if any(m in line for m in rules.spam_markers):
+        return True
+    items = [x for x in re.split(r"[,，|｜]", line) if x.strip()]
+    if len(items) < rules.spam_min_items:
+        return False
+    if sum(len(x.strip()) for x in items) / len(items) > 20:
+        return False
+    hits = sum(1 for x in items if any(w in x for w in rules.spam_words))
+    return hits / len(items) >= rules.spam_min_share
+
+
+def drop_furniture_lines(t: TrackedText, rules: Rules) -> TrackedText:
+    """Spam blocks, chrome lines, label/value bylines and breadcrumbs."""
+    lines = list(_lines(t.text))
+    edits = []
+    skip = set()
+    for i, (s, e, line) in enumerate(lines):
+        if i in skip:
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _is_spam_line(stripped, rules):
+            edits.append(_whole_line_edit(t.text, s, e, "spam"))
+            continue
+        if len(stripped) > rules.max_line:
+            continue
+        # a label alone on its line, its value on the next short line
+        if rules.label_value.fullmatch(line) and i + 1 < len(lines):
+            ns, ne, nxt = lines[i + 1]
+            edits.append(_whole_line_edit(t.text, s, e, "byline"))
+            if 0 < len(nxt.strip()) <= 30:
+                edits.append(_whole_line_edit(t.text, ns, ne, "byline"))
+                skip.add(i + 1)
+            continue
+        # breadcrumbs: short items separated by lines that hold only ">"
+        if i + 2 < len(lines) and lines[i + 1][2].strip() in rules.crumb_seps and len(stripped) <= 15:
+            j = i
+            while j + 2 < len(lines) and lines[j + 1][2].strip() in rules.crumb_seps \
+                    and len(lines[j + 2][2].strip()) <= 15:
+                j += 2
+            last = lines[j][2].strip()
+            while j + 1 < len(lines) and lines[j + 1][2].strip() == last:
+                j += 1  # the section name repeated as a heading
+            for k in range(i, j + 1):
+                edits.append(_whole_line_edit(t.text, lines[k][0], lines[k][1], "site_chrome"))
+                skip.add(k)
+            continue
+        for group, rx in rules.line_rules:
+            if rx.fullmatch(line):
+                edits.append(_whole_line_edit(t.text, s, e, group))
+                break
+    return t.apply(edits)
+
+
+def cut_footer_tail(t: TrackedText, rules: Rules) -> TrackedText:
+    n = len(t.text)
+    for s, e, line in _lines(t.text):
+        if s < rules.footer_from * n or len(line.strip()) > 40 or not line.strip():
+            continue
+        if any(rx.fullmatch(line) for rx in rules.footer):
+            return t.apply([Edit(s, n, "", "footer_tail")])
+    return t
+
+
+_CHUNK_START = re.compile(r"^[ \t\u3000]*(\d{1,3})、", re.M)
+
+
+def rejoin_chunks(t: TrackedText, rules: Rules, sharing_site: bool) -> TrackedText:
+    """Undo a sharing-site preview that cut the text into numbered chunks.
+
+    A chunk marker is "N、" at the start of a line where the N form the
+    sequence 1, 2, 3 … without gaps.  Real list numbering also looks like
+    "1、", so the sequence is only taken as chunking when the chunks are long
+    and either the page carries sharing-site furniture or most boundaries cut
+    a sentence in two.  Each marker and the line break before it go, so the
+    cut sentence reads whole again.
+    """
+    text = t.text
+    marks = [m for m in _CHUNK_START.finditer(text)]
+    seq = []
+    for m in marks:
+        if int(m.group(1)) == len(seq) + 1:
+            seq.append(m)
+    if len(seq) < rules.chunk_min:
+        return t
+    bounds = [m.start() for m in seq] + [len(text)]
+    sizes = [bounds[k + 1] - bounds[k] for k in range(len(seq))]
+    if sum(sizes[:-1] or sizes) / max(len(sizes[:-1] or sizes), 1) < rules.chunk_mean:
+        return t
+    cuts = 0
+    for m in seq[1:]:
+        before = text[:m.start()].rstrip()
+        if before and before[-1] not in SENT_END + "”』」）)":
+            cuts += 1
+    if not sharing_site and cuts / max(len(seq) - 1, 1) < rules.chunk_cut_share:
+        return t
+    edits = []
+    for k, m in enumerate(seq):
+        start = m.start()
+        if k > 0:  # swallow the blank lines between the previous chunk and this marker
+            prev_end = len(text[:start].rstrip(" \t\u3000\n"))
+            start = prev_end
+        edits.append(Edit(start, m.end(), "", "chunk_marker"))
+    return t.apply(edits)
+
+
+def _common_extension(text: str, positions: list[int], direction: int, limit: int) -> int:
+    """How far the text around all positions agrees (by majority of 2/3)."""
+    n = 0
+    need = max(2, (2 * len(positions) + 2) // 3)
+    while n < limit:
+        chars = []
+        for p in positions:
+            q = p + n if direction > 0 else p - n - 1
+            if 0 <= q < len(text):
+                chars.append(text[q])
+        if not chars:
+            break
+        best = max(set(chars), key=chars.count)
+        if chars.count(best) < need or best == "\n":
+            break
+        n += 1
+    return n
+
+
+def drop_watermarks(t: TrackedText, rules: Rules) -> TrackedText:
+    """Repeated runs with contact details (a hosting site's page watermark)."""
+    text = t.text
+    found: set[str] = set()
+    for cue in rules.wm_cues:
+        pos = [m.start() for m in re.finditer(re.escape(cue), text)]
+        if len(pos) < rules.wm_repeats:
+            continue
+        left = _common_extension(text, pos, -1, 200)
+        right = _common_extension(text, pos, +1, 200)
+        # consensus string from the first occurrence that agrees on the whole run
+        for p in pos:
+            cand = text[p - left:p + right].strip().rstrip("-—– ")  # page number follows
+            if len(cand) >= rules.wm_chars and text.count(cand) >= rules.wm_repeats:
+                if sum(c in cand for c in rules.wm_cues) >= rules.wm_min_cues:
+                    found.add(cand)
+                break
+    edits = []
+    for wm in sorted(found, key=len, reverse=True):
+        for m in re.finditer(re.escape(wm), text):
+            edits.append(Edit(m.start(), m.end(), "", "watermark"))
+        # a watermark cut off by the end of a preview
+        tail = text.rstrip()
+        for k in range(len(wm) - 1, 7, -1):
+            if tail.endswith(wm[:k]):
+                edits.append(Edit(len(tail) - k, len(tail), "", "watermark"))
+                break
+    t = t.apply(edits)
+    edits = [Edit(m.start(), m.end(), "", "page_number") for m in rules.page_number.finditer(t.text)]
+    return t.apply(edits)
+
+
+def drop_injected(t: TrackedText, rules: Rules) -> TrackedText:
+    edits = []
+    for rx in rules.injected:
+        edits += [Edit(m.start(), m.end(), "", "injected") for m in rx.finditer(t.text) if m.end() > m.start()]
+    return t.apply(edits)
+
+
+def _loose(s: str) -> str:
+    """A regex matching s with any whitespace between its characters."""
+    return r"\s*".join(re.escape(c) for c in s if not c.isspace())
+
+
+def drop_repeats(t: TrackedText) -> TrackedText:
+    """Title repeated at the top of the body, runs repeated back to back, duplicated head lines."""
+    lines = [(s, e, l) for s, e, l in _lines(t.text) if l.strip()]
+    if lines:  # a title that carries its file name: "报告.doc"
+        m = re.search(r"\.(docx?|pdf|wps|pptx?|txt|rtf)\s*$", lines[0][2], re.I)
+        if m:
+            t = t.apply([Edit(lines[0][0] + m.start(), lines[0][0] + m.end(), "", "file_extension")])
+    text = t.text
+    edits = []
+    lines = [(s, e, l) for s, e, l in _lines(text) if l.strip()]
+    if lines:
+        ts, te, title = lines[0]
+        title = title.strip()
+        if 6 <= len(title) <= 80:
+            rx = re.compile(_loose(title))
+            head_limit = max(len(text) // 5, 2000)
+            for m in rx.finditer(text, te):
+                if m.start() > head_limit:
+                    break
+                # an immediate repetition is dropped, a title inside a sentence is not
+                before = text[:m.start()].rstrip(" \t\u3000")
+                after = text[m.end():m.end() + 1]
+                if before.endswith(("\n", title[-1])) or not before or after in ("", "\n", " ", "\u3000") \
+                        or text[m.end():].startswith(title[:4]):
+                    edits.append(Edit(m.start(), m.end(), "", "repeated_title"))
+    t = t.apply(edits)
+    text = t.text
+    edits = [Edit(m.start(1) + len(m.group(1)), m.end(), "", "repeated_text")
+             for m in re.finditer(r"([^\n]{8,80}?)(?:[ \t\u3000]*\1)+", text)
+             if CJK_RE.search(m.group(1))]
+    t = t.apply(edits)
+    # a line repeated verbatim in the head of the page (site title blocks)
+    seen: set[str] = set()
+    edits = []
+    limit = max(len(t.text) // 10, 1500)
+    for s, e, line in _lines(t.text):
+        if s > limit:
+            break
+        key = line.strip()
+        if len(key) >= 4 and key in seen:
+            edits.append(_whole_line_edit(t.text, s, e, "repeated_line"))
+        seen.add(key)
+    return t.apply(edits)
+
+
+_HEADING_HEAD = re.compile(rf"^\s*{ENUM_MARK}")
+_SENT_INSIDE = re.compile(r"[。！？；;：:]")
+_ANY_PUNCT = re.compile(r"[，,、。！？；;：:“”（）()《》]")
+
+
+def restore_breaks(t: TrackedText) -> TrackedText:
+    """Undo flattening: text whose line breaks became spaces (PDF extraction,
+    sharing-site previews).  Only long lines with several spaces between CJK
+    characters are treated; headings and sentence ends get their break back,
+    line-wrap spaces inside words go.  Spaces between CJK and digits go
+    everywhere ("有 3 个" → "有3个")."""
+    text = t.text
+    edits = []
+    for s, e, line in _lines(text):
+        gaps = list(re.finditer(rf"(?<=[{CJK}，。、；：:）)”！？])[ \u3000]+(?=[{CJK}“（(0-9])", line))
+        if len(line) < 300 or len(gaps) < 3:
+            continue
+        # breaks turned into spaces fall after sentence ends; line wraps fall anywhere
+        at_end = sum(1 for m in gaps if line[m.start() - 1] in "。！？；：:")
+        paragraphs = at_end / len(gaps) >= 0.5
+        for m in re.finditer(r"[ \u3000]+", line):
+            a, b = m.start(), m.end()
+            prev, nxt = line[a - 1:a], line[b:b + 1]
+            if not prev or not nxt:
+                continue
+            seg_start = max(max((line.rfind(c, 0, a) for c in "。！？；"), default=-1), 0)
+            seg_start += 1 if line[seg_start:seg_start + 1] in "。！？；" else 0
+            segment = line[seg_start:a].strip()
+            rest = line[b:]
+            if prev in "。！？；：:" or (prev in "”）)" and line[a - 2:a - 1] in "。！？"):
+                edits.append(Edit(s + a, s + b, "\n", "restore_break"))
+            elif re.match(ENUM_MARK, rest) and not prev.isdigit():
+                edits.append(Edit(s + a, s + b, "\n", "restore_break"))
+            elif _HEADING_HEAD.match(segment) and len(segment) <= 40 and not _SENT_INSIDE.search(segment):
+                edits.append(Edit(s + a, s + b, "\n", "restore_break"))
+            elif paragraphs and 4 <= len(segment) <= 30 and not _ANY_PUNCT.search(segment) \
+                    and (seg_start == 0 or line[seg_start - 1] in "。！？；"):
+                edits.append(Edit(s + a, s + b, "\n", "restore_break"))  # a short heading line
+            elif CJK_RE.match(prev) and (CJK_RE.match(nxt) or nxt in "“（"):
+                edits.append(Edit(s + a, s + b, "", "wrap_space"))
+            elif prev in "，、,（“" or nxt in "，。、；：,）”":
+                edits.append(Edit(s + a, s + b, "", "wrap_space"))
+    t = t.apply(edits, summarise=True)
+    fixed = []
+    for m in re.finditer(
+            rf"(?<=[{CJK}，。、；：（）])[ \u3000]+(?=[0-9])|(?<=[0-9%])[ \u3000]+(?=[{CJK}，。、；：])|"
+            rf"(?<=[，、,（])[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=[，。、；：,）])", t.text):
+        fixed.append(Edit(m.start(), m.end(), "", "cjk_digit_space"))
+    return t.apply(fixed, summarise=True)
+
+
+_LETTER_SPACED = re.compile(rf"[ \u3000]*(?:[{CJK}][ \u3000]+){{2,}}[{CJK}][ \u3000]*")
+
+
+def tidy_whitespace(t: TrackedText) -> TrackedText:
+    """Strip each line, drop blank lines: paragraphs end with a single newline.
+    A letter-spaced title ("政 府 工 作 报 告") is closed up."""
+    text = t.text
+    edits = []
+    for s, e, line in _lines(text):
+        if len(line) <= 60 and _LETTER_SPACED.fullmatch(line):
+            edits += [Edit(s + m.start(), s + m.end(), "", "whitespace")
+                      for m in re.finditer(r"(?<=\S)[ \u3000]+(?=\S)", line)]
+        if not line.strip():
+            edits.append(Edit(s, min(e + 1, len(text)), "", "whitespace"))
+            continue
+        lead = len(line) - len(line.lstrip(" \t\u3000\f"))
+        trail = len(line) - len(line.rstrip(" \t\u3000\f"))
+        if lead:
+            edits.append(Edit(s, s + lead, "", "whitespace"))
+        if trail:
+            edits.append(Edit(e - trail, e, "", "whitespace"))
+        # runs of spaces inside a line become one
+        for m in re.finditer(r"[ \t]{2,}", line.strip(" \t\u3000\f")):
+            a = s + lead + m.start()
+            edits.append(Edit(a, a + len(m.group()), " ", "whitespace"))
+    t = t.apply(edits, summarise=True)
+    if t.text.endswith("\n"):
+        t = t.apply([Edit(len(t.text) - 1, len(t.text), "", "whitespace")], summarise=True)
+    return t
+
+
+# full-width ASCII letters/digits -> half-width; half-width punctuation next to
+# CJK -> the full-width form Chinese text uses.  Both keep the length.
+_FW_TABLE = {cp: chr(cp - 0xFEE0) for cp in range(0xFF10, 0xFF1A)}
+_FW_TABLE.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF21, 0xFF3B)})
+_FW_TABLE.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF41, 0xFF5B)})
+_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+
+
+def normalise_width(t: TrackedText) -> TrackedText:
+    t = t.map_chars(_FW_TABLE, "width_alnum")
+    text = t.text
+    chars = list(text)
+    changed = 0
+    for i, c in enumerate(text):
+        if c in _TO_FULL:
+            prev = text[i - 1] if i else ""
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            near_cjk = bool(CJK_RE.match(prev) or CJK_RE.match(nxt) or prev in "”“）" or nxt in "“”（")
+            if c == ":" and prev.isdigit() and nxt.isdigit():  # a time, 09:27
+                continue
+            if c in "()" and not near_cjk:
+                continue
+            if near_cjk:
+                chars[i] = _TO_FULL[c]
+                changed += 1
+    if not changed:
+        return t
+    counts = dict(t.counts)
+    counts["width_punct"] = counts.get("width_punct", 0) + changed
+    return TrackedText("".join(chars), t.offsets, t.raw_length, list(t.removals), counts)
+
+
+@lru_cache(maxsize=1)
+def _opencc():
+    import opencc  # imported lazily: the converter loads its dictionaries once
+    return opencc.OpenCC("t2s")
+
+
+def detect_script(text: str) -> str:
+    """'traditional' when a notable share of CJK characters change under t2s."""
+    sample = "".join(CJK_RE.findall(text[:20000]))
+    if not sample:
+        return "simplified"
+    conv = _opencc().convert(sample)
+    changed = sum(1 for a, b in zip(sample, conv) if a != b)
+    return "traditional" if changed / len(sample) >= 0.03 else "simplified"
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC t2s, line by line so a length change stays local to its line."""
+    conv = _opencc().convert(text)
+    if len(conv) == len(text):
+        return conv
+    out = []
+    for line in text.split("\n"):
+        c = _opencc().convert(line)
+        out.append(c if len(c) == len(line) else "".join(_opencc().convert(ch) or ch for ch in line))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- entry point
+
+def clean_text(raw: str, rules: Rules) -> CleanResult:
+    """Raw decoded text → CleanResult (see module docstring for the passes)."""
+    t = TrackedText.from_raw(raw)
+    sharing_site = bool(rules.sharing_signal and rules.sharing_signal.search(raw))
+    t = normalise_controls(t)
+    t = cut_footer_tail(t, rules)
+    t = drop_furniture_lines(t, rules)
+    t = rejoin_chunks(t, rules, sharing_site)
+    t = drop_watermarks(t, rules)
+    t = drop_injected(t, rules)
+    t = drop_repeats(t)
+    t = restore_breaks(t)
+    t = tidy_whitespace(t)
+    t = normalise_width(t)
+    script = detect_script(t.text)
+    simplified = to_simplified(t.text) if script == "traditional" else t.text
+    return CleanResult(simplified, t.text, list(t.offsets), t.removals, t.counts, script)

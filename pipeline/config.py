@@ -1,0 +1,63 @@
+"""Paths and parameters.
+
+Every path is derived from the project root (the folder above this package),
+never from the current directory.  Parameters come from one file,
+``params.yaml`` at the root; a run can point at another file with
+``--params``.  Unknown keys are an error that names the key, so a typo never
+silently falls back to a default.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+RESOURCES = PACKAGE / "resources"
+DEFAULT_PARAMS = ROOT / "params.yaml"
+DEFAULT_CORPUS = ROOT / "corpus"
+DEFAULT_OUT = ROOT / "outputs"
+
+
+class ParamError(ValueError):
+    """A parameter file or value that cannot be used; the message says which."""
+
+
+def _merge(base: dict, override: dict, path: str = "") -> dict:
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        where = f"{path}{key}"
+        if key not in base:
+            raise ParamError(f"unknown parameter '{where}' (known here: {', '.join(sorted(base))})")
+        if isinstance(base[key], dict) and isinstance(value, dict):
+            out[key] = _merge(base[key], value, where + ".")
+        else:
+            out[key] = value
+    return out
+
+
+def load_params(path: Path | str | None = None, overrides: dict | None = None) -> dict:
+    """Parameters from params.yaml (the defaults), then ``path``, then ``overrides``."""
+    defaults = yaml.safe_load(DEFAULT_PARAMS.read_text(encoding="utf-8"))
+    params = defaults
+    if path and Path(path).resolve() != DEFAULT_PARAMS:
+        p = Path(path)
+        if not p.exists():
+            raise ParamError(f"parameter file not found: {p}")
+        params = _merge(defaults, yaml.safe_load(p.read_text(encoding="utf-8")) or {})
+    if overrides:
+        params = _merge(params, overrides)
+    return params
+
+
+def resource(path_or_none: str | None, default_name: str) -> Path:
+    """A user-supplied resource file (relative to the root) or the shipped one."""
+    if path_or_none:
+        p = Path(path_or_none)
+        p = p if p.is_absolute() else ROOT / p
+        if not p.exists():
+            raise ParamError(f"resource file not found: {p}")
+        return p
+    return RESOURCES / default_name

@@ -1,0 +1,135 @@
+"""All file I/O of the pipeline: artifacts by name, atomic writes, run records.
+
+Steps take and return DataFrames; only this module reads or writes the
+artifacts.  Every write goes to a temporary file in the target folder and is
+renamed into place, so an interrupted run never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+# artifact name -> path relative to the output dir
+ARTIFACTS = {
+    "documents": "data/documents.parquet",
+    "cleaning_report": "data/cleaning_report.csv",
+    "ingest_log": "data/ingest_log.csv",
+    "run": "run.json",
+}
+
+
+def artifact_path(out_dir: Path | str, name: str) -> Path:
+    if name not in ARTIFACTS:
+        raise KeyError(f"unknown artifact '{name}' (known: {', '.join(sorted(ARTIFACTS))})")
+    return Path(out_dir) / ARTIFACTS[name]
+
+
+@contextmanager
+def atomic_path(target: Path | str):
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes(target: Path | str, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path | str, text: str, bom: bool = False) -> Path:
+    return write_bytes(target, (("\ufeff" if bom else "") + text).encode("utf-8"))
+
+
+def write_table(df: pd.DataFrame, target: Path | str, bom: bool = False) -> Path:
+    """Parquet or CSV by suffix.  CSVs for people get a BOM so Excel reads UTF-8."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        if target.suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
+    return target
+
+
+def write_artifact(df: pd.DataFrame, out_dir: Path | str, name: str, bom: bool = False) -> Path:
+    return write_table(df, artifact_path(out_dir, name), bom=bom)
+
+
+def read_artifact(out_dir: Path | str, name: str) -> pd.DataFrame:
+    path = artifact_path(out_dir, name)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist — run `python -m pipeline run` first")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def read_file_bytes(path: Path) -> bytes:
+    return Path(path).read_bytes()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def list_files(root: Path, exclude: list[str]) -> list[Path]:
+    """Every file below root, sorted, leaving out hidden files and excluded names."""
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or any(part in exclude for part in rel.parts):
+            continue
+        if p.is_file():
+            out.append(p)
+    return out
+
+
+def read_manifest(path: Path | str) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise ValueError(f"manifest {path} cannot be read: {e}")
+    df.columns = [c.strip() for c in df.columns]
+    if "file" not in df.columns:
+        raise ValueError(f"manifest {path} needs a 'file' column (path of each document relative to the corpus)")
+    return df
+
+
+def git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def write_run_record(out_dir: Path | str, record: dict) -> Path:
+    return write_text(artifact_path(out_dir, "run"), json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

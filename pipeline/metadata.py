@@ -117,9 +117,6 @@ def infer_year(date: str | None, date_source: str, title: str | None, raw: str, 
         counts[y] = counts.get(y, 0) + 1
     if not counts:
         return Inferred()
-    repeated = [y for y, n in counts.items() if n >= 2]
-    if repeated:
-        return Inferred(max(repeated), "body_latest_year")
     years = sorted(counts)
     while len(years) > 1 and years[-1] - years[-2] > 1:
         years.pop()  # a lone far-off year is a plan or a name, not the report's time

@@ -303,6 +303,12 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
             if pr[0][1] >= min_mentions and (len(pr) == 1 or pr[0][1] >= dominance * pr[1][1]):
                 a.province, a.province_source = gaz.places[pr[0][0]].name, "body"
                 a.evidence = "body:" + ",".join(f"{gaz.places[c].name}×{n:g}" for c, n in pr[:3])
+    if a.city and a.district is None and title:
+        # a district name shared by several cities (朝阳区) decides once the city is known
+        _, _, tdist = _votes(gaz, title)
+        in_city = sorted(c for c in tdist if gaz.places[c].city == a.city)
+        if in_city:
+            a.district, a.district_source, a.adcode = gaz.places[in_city[0]].name, "title", in_city[0]
     if a.city and a.district is None:
         _, _, dist = _votes(gaz, body)
         in_city = {c: n for c, n in dist.items() if gaz.places[c].city == a.city

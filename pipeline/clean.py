@@ -391,8 +391,8 @@ def tidy_whitespace(t: TrackedText) -> TrackedText:
             edits.append(Edit(s, s + lead, "", "whitespace"))
         if trail:
             edits.append(Edit(e - trail, e, "", "whitespace"))
-        # runs of spaces inside a line become one
-        for m in re.finditer(r"[ \t]{2,}", line.strip(" \t\u3000\f")):
+        # runs of spaces inside a line become one ASCII space (an ideographic space too)
+        for m in re.finditer(r"[ \u3000]{2,}|\u3000", line.strip(" \t\u3000\f")):
             a = s + lead + m.start()
             edits.append(Edit(a, a + len(m.group()), " ", "whitespace"))
     t = t.apply(edits, summarise=True)

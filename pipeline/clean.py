@@ -302,7 +302,7 @@ def drop_repeats(t: TrackedText) -> TrackedText:
     t = t.apply(edits)
     text = t.text
     edits = [Edit(m.start(1) + len(m.group(1)), m.end(), "", "repeated_text")
-             for m in re.finditer(r"([^\n]{8,80}?)(?:[ \t\u3000]*\1)+", text)
+             for m in re.finditer(r"^[ \t\u3000]*([^\n]{8,80}?)(?:[ \t\u3000]*\1)+", text, re.M)
              if CJK_RE.search(m.group(1))]
     t = t.apply(edits)
     # a line repeated verbatim in the head of the page (site title blocks)
@@ -414,18 +414,16 @@ def normalise_width(t: TrackedText) -> TrackedText:
     text = t.text
     chars = list(text)
     changed = 0
-    for i, c in enumerate(text):
-        if c in _TO_FULL:
-            prev = text[i - 1] if i else ""
-            nxt = text[i + 1] if i + 1 < len(text) else ""
-            near_cjk = bool(CJK_RE.match(prev) or CJK_RE.match(nxt) or prev in "”“）" or nxt in "“”（")
-            if c == ":" and prev.isdigit() and nxt.isdigit():  # a time, 09:27
-                continue
-            if c in "()" and not near_cjk:
-                continue
-            if near_cjk:
-                chars[i] = _TO_FULL[c]
-                changed += 1
+    for m in re.finditer(r"[,;:?!()]", text):
+        i, c = m.start(), m.group()
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        near_cjk = bool(CJK_RE.match(prev) or CJK_RE.match(nxt) or prev in "”“）" or nxt in "“”（")
+        if c == ":" and prev.isdigit() and nxt.isdigit():  # a time, 09:27
+            continue
+        if near_cjk:
+            chars[i] = _TO_FULL[c]
+            changed += 1
     if not changed:
         return t
     counts = dict(t.counts)
@@ -466,7 +464,9 @@ def to_simplified(text: str) -> str:
 def clean_text(raw: str, rules: Rules) -> CleanResult:
     """Raw decoded text → CleanResult (see module docstring for the passes)."""
     t = TrackedText.from_raw(raw)
-    sharing_site = bool(rules.sharing_signal and rules.sharing_signal.search(raw))
+    # sharing-site furniture sits at the head and the tail of the page
+    sharing_site = bool(rules.sharing_signal and (rules.sharing_signal.search(raw[:4000])
+                                                  or rules.sharing_signal.search(raw[-4000:])))
     t = normalise_controls(t)
     t = cut_footer_tail(t, rules)
     t = drop_furniture_lines(t, rules)

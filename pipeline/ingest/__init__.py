@@ -178,7 +178,7 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
                          str(resource(block_file, "place_block_phrases.txt")))
 
     n_jobs = params.get("n_jobs", -1) if len(files) > 8 else 1
-    read = Parallel(n_jobs=n_jobs)(delayed(_read_one)(p, r, max_bytes) for p, r in zip(files, rels))
+    read = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_read_one)(p, r, max_bytes) for p, r in zip(files, rels))
     raw_docs: list[tuple[RawDoc, str]] = []
     for docs, sha, probs in read:
         problems += probs

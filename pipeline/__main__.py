@@ -2,6 +2,7 @@
 
     run      every data stage on a corpus (what `make run` calls)
     ingest   read, clean and describe the documents → data/documents.parquet
+    segment  sentences, structure and tokens → data/sentences.parquet, data/tokens.parquet
 """
 from __future__ import annotations
 
@@ -28,11 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _common(sub.add_parser("run", help="run every data stage"))
     _common(sub.add_parser("ingest", help="read, clean and describe documents"))
+    seg = sub.add_parser("segment", help="sentences, structure and tokens of ingested documents")
+    seg.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder holding data/documents.parquet")
+    seg.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
     args = parser.parse_args(argv)
     try:
         params = load_params(args.params)
         from . import stages
-        if args.command == "ingest":
+        if args.command == "segment":
+            res = stages.stage_segment(args.out, params)
+        elif args.command == "ingest":
             res = stages.stage_ingest(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
         else:
             res = stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)

@@ -9,16 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
+
+# pandas is imported inside the functions that need it, so that a run whose
+# stages are all up to date starts and finishes in a fraction of a second.
 
 # artifact name -> path relative to the output dir
 ARTIFACTS = {
     "documents": "data/documents.parquet",
+    "sentences": "data/sentences.parquet",
+    "tokens": "data/tokens.parquet",
     "cleaning_report": "data/cleaning_report.csv",
     "ingest_log": "data/ingest_log.csv",
     "run": "run.json",
@@ -60,7 +65,7 @@ def write_table(df: pd.DataFrame, target: Path | str, bom: bool = False) -> Path
     """Parquet or CSV by suffix.  CSVs for people get a BOM so Excel reads UTF-8."""
     target = Path(target)
     with atomic_path(target) as tmp:
-        if target.suffix == ".parquet":
+        if target.suffix == ".parquet":  # pandas is already loaded: df is a DataFrame
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
@@ -72,6 +77,7 @@ def write_artifact(df: pd.DataFrame, out_dir: Path | str, name: str, bom: bool =
 
 
 def read_artifact(out_dir: Path | str, name: str) -> pd.DataFrame:
+    import pandas as pd
     path = artifact_path(out_dir, name)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist — run `python -m pipeline run` first")
@@ -109,6 +115,7 @@ def list_files(root: Path, exclude: list[str]) -> list[Path]:
 
 
 def read_manifest(path: Path | str) -> pd.DataFrame:
+    import pandas as pd
     try:
         df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -133,3 +140,76 @@ def git_commit(root: Path) -> str | None:
 
 def write_run_record(out_dir: Path | str, record: dict) -> Path:
     return write_text(artifact_path(out_dir, "run"), json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+class Cache:
+    """Per-document results on disk, keyed by content hash and version.
+
+    ``get(kind, key)`` returns a DataFrame or None; ``put`` writes atomically.
+    A key changes whenever anything the result depends on changes, so a stale
+    entry is never read; old entries are simply left behind (``prune`` them)."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.root / kind / f"{key}.parquet"
+
+    def get(self, kind: str, key: str) -> pd.DataFrame | None:
+        import pandas as pd
+        p = self.path(kind, key)
+        if not p.exists():
+            return None
+        try:
+            return pd.read_parquet(p)
+        except (OSError, ValueError):  # a damaged entry is recomputed
+            return None
+
+    def put(self, kind: str, key: str, df: pd.DataFrame) -> None:
+        write_table(df, self.path(kind, key))
+
+    def get_object(self, kind: str, key: str):
+        p = self.root / kind / f"{key}.pkl"
+        if not p.exists():
+            return None
+        try:
+            with open(p, "rb") as f:
+                return pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None
+
+    def put_object(self, kind: str, key: str, obj) -> None:
+        write_bytes(self.root / kind / f"{key}.pkl", pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def fingerprint_matches(self, stage: str, fingerprint: str) -> dict | None:
+        """The stored result of a stage whose inputs had this fingerprint, else None."""
+        p = self.root / f"{stage}.json"
+        if not p.exists():
+            return None
+        try:
+            rec = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return rec.get("result") if rec.get("fingerprint") == fingerprint else None
+
+    def store_fingerprint(self, stage: str, fingerprint: str, result: dict) -> None:
+        write_text(self.root / f"{stage}.json", json.dumps({"fingerprint": fingerprint, "result": result},
+                                                           ensure_ascii=False, sort_keys=True))
+
+    def prune(self, kind: str, keep: set[str]) -> int:
+        """Delete entries of ``kind`` whose key is not in ``keep``; returns how many."""
+        n = 0
+        for p in (self.root / kind).glob("*.parquet") if (self.root / kind).exists() else []:
+            if p.stem not in keep:
+                p.unlink()
+                n += 1
+        return n
+
+
+def code_version(package_dir: Path) -> str:
+    """Hash of the package's source files: results change when the code does."""
+    h = hashlib.sha256()
+    for p in sorted(Path(package_dir).rglob("*.py")):
+        h.update(p.relative_to(package_dir).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]

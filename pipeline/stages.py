@@ -8,6 +8,7 @@ one by one or all together.
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import sys
 from datetime import datetime, timezone
@@ -15,8 +16,15 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from . import io
-from .config import ROOT, resource
-from .ingest import ingest_corpus
+from .config import PACKAGE, ROOT, ParamError, resource
+from .segment import ENGINES, lexicon_version
+
+# Heavy libraries (pandas, joblib, jieba) are imported inside the stages that
+# run: a stage whose inputs are unchanged returns before importing them.
+
+SENTENCE_COLUMNS = ["doc_id", "sent_id", "start", "end", "text", "para_id", "section_path", "heading_level",
+                    "is_heading", "enum_marker", "item_lead"]
+TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "pos", "start", "end"]
 
 TRACKED_PACKAGES = ["pandas", "pyarrow", "jieba", "opencc", "python-docx", "pdfplumber", "charset-normalizer",
                     "cpca", "scikit-learn", "seaborn", "matplotlib", "papermill", "networkx", "joblib"]
@@ -26,9 +34,30 @@ class NothingRead(RuntimeError):
     """No document of the corpus could be read."""
 
 
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _outputs_exist(out: Path, names: list[str]) -> bool:
+    return all(io.artifact_path(out, n).exists() for n in names)
+
+
 def stage_ingest(corpus: Path, out: Path, params: dict, manifest: Path | None = None,
                  use_manifest: bool = True, strict: bool = False) -> dict:
-    documents, report, log = ingest_corpus(corpus, params, manifest, use_manifest)
+    cache = io.Cache(out / "cache")
+    if manifest is None and use_manifest and (corpus / "manifest.csv").exists():
+        manifest = corpus / "manifest.csv"
+    fp = _fingerprint("ingest", corpus_hash(corpus, list(params["ingest"]["exclude"])),
+                      io.sha256_file(manifest) if (manifest and use_manifest and Path(manifest).exists()) else None,
+                      {k: params[k] for k in ("ingest", "clean", "metadata", "places")}, strict,
+                      [io.sha256_file(resource(params["clean"]["rules"], "cleaning.yaml")),
+                       io.sha256_file(resource(params["metadata"]["genres"], "genres.yaml"))],
+                      io.code_version(PACKAGE))
+    done = cache.fingerprint_matches("ingest", fp)
+    if done is not None and _outputs_exist(out, ["documents", "cleaning_report", "ingest_log"]):
+        return {**done, "up_to_date": True}
+    from .ingest import ingest_corpus
+    documents, report, log = ingest_corpus(corpus, params, manifest, use_manifest, cache=cache)
     if documents.empty:
         raise NothingRead(f"no document in {corpus} could be read (see the messages above)")
     if (strict or params["ingest"]["strict"]) and (log["status"] == "skipped").any():
@@ -36,7 +65,94 @@ def stage_ingest(corpus: Path, out: Path, params: dict, manifest: Path | None = 
     io.write_artifact(documents, out, "documents")
     io.write_artifact(report, out, "cleaning_report", bom=True)
     io.write_artifact(log, out, "ingest_log", bom=True)
-    return {"documents": len(documents), "problems": len(log)}
+    result = {"documents": len(documents), "problems": len(log)}
+    cache.store_fingerprint("ingest", fp, result)
+    return result
+
+
+def segment_one(doc_id: str, text: str, title: str | None, want_sentences: bool, want_tokens: bool,
+                lexicon: str, engine: str, pos: bool, plain_max: int, lead_max: int):
+    """Sentences and/or tokens of one document (a worker's job)."""
+    import bisect
+
+    import pandas as pd
+
+    from .segment import tokenize
+    from .structure import sentences as document_sentences
+    sents = document_sentences(text, title, plain_max=plain_max, lead_max=lead_max)
+    sent_df = None
+    if want_sentences:
+        sent_df = pd.DataFrame(sents, columns=SENTENCE_COLUMNS[1:])
+        sent_df.insert(0, "doc_id", doc_id)
+    tok_df = None
+    if want_tokens:
+        toks = tokenize(text, lexicon, engine, pos)
+        starts = [r["start"] for r in sents]
+        rows = []
+        for word, flag, a, b in toks:
+            k = bisect.bisect_right(starts, a) - 1
+            if k >= 0 and a < sents[k]["end"]:
+                rows.append((doc_id, k, word, flag, a, b))
+        tok_df = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
+    return doc_id, sent_df, tok_df
+
+
+def stage_segment(out: Path, params: dict) -> dict:
+    """documents → sentences + tokens, per document, cached by content and version."""
+    p = params["segment"]
+    if p["engine"] not in ENGINES:
+        raise ParamError(f"unknown segment.engine '{p['engine']}' (choose one of: {', '.join(ENGINES)})")
+    lexicon = resource(p["userdict"], "userdict.txt")
+    lex_v = lexicon_version(lexicon, p["engine"], bool(p["pos"]))
+    code_v = io.code_version(PACKAGE)
+    struct_v = f"{code_v}:{p['heading_max_chars']}:{p['lead_max_chars']}"
+    cache = io.Cache(out / "cache")
+    fp = _fingerprint("segment", io.sha256_file(io.artifact_path(out, "documents")), lex_v, struct_v)
+    done = cache.fingerprint_matches("segment", fp)
+    if done is not None and _outputs_exist(out, ["sentences", "tokens"]):
+        return {**done, "segmented": 0, "from_cache": done["documents"], "up_to_date": True}
+    import pandas as pd
+    from joblib import Parallel, delayed
+    documents = io.read_artifact(out, "documents")
+    jobs, results, keys = [], {}, {}
+    for row in documents.itertuples():
+        text_hash = io.sha256_bytes(row.text.encode("utf-8") + b"\0" + str(row.title).encode("utf-8"))
+        sk = io.sha256_bytes(f"{text_hash}:{struct_v}".encode())[:32]
+        tk = io.sha256_bytes(f"{text_hash}:{struct_v}:{lex_v}".encode())[:32]
+        keys[row.doc_id] = (sk, tk)
+        sent_df, tok_df = cache.get("sentences", sk), cache.get("tokens", tk)
+        results[row.doc_id] = [sent_df, tok_df]
+        if sent_df is None or tok_df is None:
+            jobs.append((row.doc_id, row.text, row.title, sent_df is None, tok_df is None))
+    if jobs:
+        n_jobs = params.get("n_jobs", -1) if len(jobs) > 4 else 1
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(jobs), desc="segment", unit="doc", disable=None if p["progress"] else True)
+        work = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(segment_one)(d, t, ti, ws, wt, str(lexicon), p["engine"], bool(p["pos"]),
+                                 int(p["heading_max_chars"]), int(p["lead_max_chars"]))
+            for d, t, ti, ws, wt in jobs)
+        for doc_id, sent_df, tok_df in work:
+            sk, tk = keys[doc_id]
+            if sent_df is not None:
+                cache.put("sentences", sk, sent_df)
+                results[doc_id][0] = sent_df
+            if tok_df is not None:
+                cache.put("tokens", tk, tok_df)
+                results[doc_id][1] = tok_df
+            bar.update()
+        bar.close()
+    order = sorted(results)
+    sentences = pd.concat([results[d][0] for d in order], ignore_index=True)
+    tokens = pd.concat([results[d][1] for d in order], ignore_index=True)
+    for col in ("heading_level",):
+        sentences[col] = sentences[col].astype("Int64")
+    io.write_artifact(sentences, out, "sentences")
+    io.write_artifact(tokens, out, "tokens")
+    result = {"documents": len(documents), "segmented": len(jobs), "from_cache": len(documents) - len(jobs),
+              "sentences": len(sentences), "tokens": len(tokens), "lexicon_version": lex_v}
+    cache.store_fingerprint("segment", fp, result)
+    return result
 
 
 def manifest_hash(corpus: Path) -> str | None:
@@ -72,7 +188,9 @@ def run_record(corpus: Path, params: dict, stages: dict) -> dict:
         "corpus_sha256": corpus_hash(corpus, list(params["ingest"]["exclude"])),
         "manifest_sha256": manifest_hash(corpus),
         "params": params,
-        "resources": {"cleaning_rules_sha256": io.sha256_file(rules)},
+        "resources": {"cleaning_rules_sha256": io.sha256_file(rules),
+                      "userdict_sha256": io.sha256_file(resource(params["segment"]["userdict"], "userdict.txt")),
+                      "stopwords_sha256": io.sha256_file(resource(params["segment"]["stopwords"], "stopwords.txt"))},
         "packages": package_versions(),
         "git_commit": io.git_commit(ROOT),
         "stages": stages,
@@ -83,5 +201,6 @@ def run(corpus: Path, out: Path, params: dict, manifest: Path | None = None, use
         strict: bool = False) -> dict:
     """Every data stage in order, then the run record."""
     stages = {"ingest": stage_ingest(corpus, out, params, manifest, use_manifest, strict)}
+    stages["segment"] = stage_segment(out, params)
     io.write_run_record(out, run_record(corpus, params, stages))
     return stages

@@ -209,8 +209,9 @@ def test_atomic_writes_keep_the_old_artifact(tmp_path, params, monkeypatch):
         raise KeyboardInterrupt("interrupted mid-write")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", explode)
+    changed = {**params, "ingest": {**params["ingest"], "max_file_mb": 19}}  # so the stage really runs again
     with pytest.raises(KeyboardInterrupt):
-        run(CORPUS, out, params)
+        run(CORPUS, out, changed)
     assert target.read_bytes() == before
     assert not [p for p in (out / "data").iterdir() if p.name.startswith(".")]
 

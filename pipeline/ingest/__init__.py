@@ -21,7 +21,7 @@ from joblib import Parallel, delayed
 
 from .. import io
 from ..clean import CleanResult, Rules, clean_text, to_simplified
-from ..config import resource
+from ..config import PACKAGE, resource
 from ..metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
 from ..places import attribute, load_gazetteer
 from .readers import RawDoc, ReadError, read_bytes
@@ -53,27 +53,39 @@ def _doc_id(source_file: str) -> str:
     return stem
 
 
-def _read_one(path: Path, rel: str, max_bytes: int) -> tuple[list[RawDoc], str, list[Problem]]:
+def _clean_one(doc: RawDoc, rules: Rules) -> CleanResult | str:
+    if not doc.raw_text.strip():
+        return "empty text"
+    try:
+        return clean_text(doc.raw_text, rules)
+    except Exception as e:  # noqa: BLE001 - one bad document must not stop the corpus
+        return f"cleaning failed ({type(e).__name__}: {e})"
+
+
+def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, version: str,
+                  cache: io.Cache | None) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
+    """Read and clean one file; the result is cached by the file's bytes and the rules."""
     size = path.stat().st_size
     if size > max_bytes:
         return [], "", [Problem(rel, "skipped", f"file is {size / 1e6:.1f} MB, above the limit of "
                                                 f"{max_bytes / 1e6:.0f} MB (raise ingest.max_file_mb to read it)")]
     data = io.read_file_bytes(path)
     sha = io.sha256_bytes(data)
+    key = io.sha256_bytes(f"{sha}:{rel}:{version}".encode())[:32]
+    if cache is not None:
+        hit = cache.get_object("clean", key)
+        if hit is not None:
+            return hit
     try:
         docs = read_bytes(data, rel)
     except ReadError as e:
-        return [], sha, [Problem(rel, "skipped", str(e))]
-    return docs, sha, []
-
-
-def _clean_one(doc: RawDoc, rules_cfg: dict) -> CleanResult | str:
-    if not doc.raw_text.strip():
-        return "empty text"
-    try:
-        return clean_text(doc.raw_text, Rules(rules_cfg))
-    except Exception as e:  # noqa: BLE001 - one bad document must not stop the corpus
-        return f"cleaning failed ({type(e).__name__}: {e})"
+        result = ([], sha, [Problem(rel, "skipped", str(e))])
+    else:
+        rules = Rules(rules_cfg)
+        result = ([(d, _clean_one(d, rules)) for d in docs], sha, [])
+    if cache is not None:
+        cache.put_object("clean", key, result)
+    return result
 
 
 def _manifest_lookup(manifest: pd.DataFrame | None) -> dict[str, dict]:
@@ -149,12 +161,13 @@ def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: di
 
 
 def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | None = None,
-                  use_manifest: bool = True, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                  use_manifest: bool = True, cache: io.Cache | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read, clean and describe every document of a corpus.
 
     Returns (documents, cleaning_report, ingest_log) DataFrames, sorted by
     doc_id / source_file.  Problems with single files are logged and do not
-    stop the run.
+    stop the run.  With a ``cache``, files whose bytes and cleaning rules are
+    unchanged are not read or cleaned again.
     """
     corpus = Path(corpus)
     if not corpus.is_dir():
@@ -177,14 +190,17 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
     gaz = load_gazetteer(str(resource(gaz_file, "")) if gaz_file else None,
                          str(resource(block_file, "place_block_phrases.txt")))
 
+    version = (io.sha256_bytes(json.dumps(rules_cfg, sort_keys=True, ensure_ascii=False).encode())[:16]
+               + io.code_version(PACKAGE))
     n_jobs = params.get("n_jobs", -1) if len(files) > 8 else 1
-    read = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(_read_one)(p, r, max_bytes) for p, r in zip(files, rels))
+    processed = Parallel(n_jobs=n_jobs)(delayed(_process_file)(p, r, max_bytes, rules_cfg, version, cache)
+                                        for p, r in zip(files, rels))
     raw_docs: list[tuple[RawDoc, str]] = []
-    for docs, sha, probs in read:
+    cleaned = []
+    for pairs, sha, probs in processed:
         problems += probs
-        raw_docs += [(d, sha) for d in docs]
-    cleaned = Parallel(n_jobs=n_jobs if len(raw_docs) > 8 else 1)(
-        delayed(_clean_one)(d, rules_cfg) for d, _ in raw_docs)
+        raw_docs += [(d, sha) for d, _ in pairs]
+        cleaned += [c for _, c in pairs]
 
     records, report_rows, seen_text, seen_ids = [], [], {}, set()
     for (doc, sha), res in zip(raw_docs, cleaned):

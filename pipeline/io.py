@@ -61,11 +61,15 @@ def write_text(target: Path | str, text: str, bom: bool = False) -> Path:
     return write_bytes(target, (("\ufeff" if bom else "") + text).encode("utf-8"))
 
 
-def write_table(df: pd.DataFrame, target: Path | str, bom: bool = False) -> Path:
-    """Parquet or CSV by suffix.  CSVs for people get a BOM so Excel reads UTF-8."""
+def write_table(df, target: Path | str, bom: bool = False) -> Path:
+    """A DataFrame (or an Arrow table, for parquet) as parquet or CSV by suffix.
+    CSVs for people get a BOM so Excel reads UTF-8."""
     target = Path(target)
     with atomic_path(target) as tmp:
-        if target.suffix == ".parquet":  # pandas is already loaded: df is a DataFrame
+        if target.suffix == ".parquet" and not hasattr(df, "to_parquet"):
+            import pyarrow.parquet as pq
+            pq.write_table(df, tmp)
+        elif target.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
@@ -76,13 +80,13 @@ def write_artifact(df: pd.DataFrame, out_dir: Path | str, name: str, bom: bool =
     return write_table(df, artifact_path(out_dir, name), bom=bom)
 
 
-def read_artifact(out_dir: Path | str, name: str) -> pd.DataFrame:
+def read_artifact(out_dir: Path | str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     import pandas as pd
     path = artifact_path(out_dir, name)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist — run `python -m pipeline run` first")
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns)
     return pd.read_csv(path, encoding="utf-8-sig")
 
 
@@ -153,20 +157,24 @@ class Cache:
         self.root = Path(root)
 
     def path(self, kind: str, key: str) -> Path:
-        return self.root / kind / f"{key}.parquet"
+        return self.root / kind / f"{key}.arrow"
 
-    def get(self, kind: str, key: str) -> pd.DataFrame | None:
-        import pandas as pd
+    def get(self, kind: str, key: str):
+        """The cached Arrow table, or None."""
+        import pyarrow.feather as feather
         p = self.path(kind, key)
         if not p.exists():
             return None
         try:
-            return pd.read_parquet(p)
+            return feather.read_table(p)
         except (OSError, ValueError):  # a damaged entry is recomputed
             return None
 
-    def put(self, kind: str, key: str, df: pd.DataFrame) -> None:
-        write_table(df, self.path(kind, key))
+    def put(self, kind: str, key: str, table) -> None:
+        """Store an Arrow table (Arrow IPC: faster to read back than parquet)."""
+        import pyarrow.feather as feather
+        with atomic_path(self.path(kind, key)) as tmp:
+            feather.write_feather(table, tmp)
 
     def get_object(self, kind: str, key: str):
         p = self.root / kind / f"{key}.pkl"
@@ -199,7 +207,7 @@ class Cache:
     def prune(self, kind: str, keep: set[str]) -> int:
         """Delete entries of ``kind`` whose key is not in ``keep``; returns how many."""
         n = 0
-        for p in (self.root / kind).glob("*.parquet") if (self.root / kind).exists() else []:
+        for p in (self.root / kind).glob("*") if (self.root / kind).exists() else []:
             if p.stem not in keep:
                 p.unlink()
                 n += 1

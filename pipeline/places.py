@@ -156,17 +156,12 @@ class Gazetteer:
         if self.has_block:
             for end, length in self.block.iter(text):
                 blocked.update(range(end - length + 1, end + 1))
-        found = []
-        for end, surface in self.automaton.iter(text):
+        out = []
+        for end, surface in self.automaton.iter_long(text):  # leftmost-longest, non-overlapping
             start = end - len(surface) + 1
-            found.append((start, end + 1, surface))
-        found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
-        out, last_end = [], -1
-        for start, end, surface in found:
-            if start < last_end or any(i in blocked for i in range(start, end)):
+            if blocked and any(i in blocked for i in range(start, end + 1)):
                 continue
-            out.append((start, end, surface, self.by_surface[surface]))
-            last_end = end
+            out.append((start, end + 1, surface, self.by_surface[surface]))
         return out
 
 
@@ -229,6 +224,12 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
               district_share: float = 0.6) -> Attribution:
     """Decide province/city/district and say which rule decided each."""
     a = Attribution()
+    counted: list = []
+
+    def body_votes() -> tuple[Counter, Counter, Counter]:
+        if not counted:  # the body is scanned once, whatever the rules below ask
+            counted.append(_votes(gaz, body))
+        return tuple(Counter(c) for c in counted[0])
 
     def resolve_from(text: str, source: str) -> bool:
         prov, city, dist = _votes(gaz, text)
@@ -271,13 +272,13 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
         resolve_from(_exact_place(gaz, filename_stem), "filename")
     level = document_level(body)
     if a.city is None and level == "province" and a.province is None:
-        prov, _, _ = _votes(gaz, body)
+        prov, _, _ = body_votes()
         if prov:  # a provincial text: the province it keeps naming, no city
             code = max(prov, key=lambda c: (prov[c], c))
             a.province, a.province_source = gaz.places[code].name, "body"
             a.evidence = f"body:{gaz.places[code].name}×{prov[code]}"
     if a.city is None and level != "province":
-        prov, city, dist = _votes(gaz, body)
+        prov, city, dist = body_votes()
         # districts of a city count towards it
         for code, n in dist.items():
             c = gaz.city_of(gaz.places[code])
@@ -310,7 +311,7 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
         if in_city:
             a.district, a.district_source, a.adcode = gaz.places[in_city[0]].name, "title", in_city[0]
     if a.city and a.district is None:
-        _, _, dist = _votes(gaz, body)
+        _, _, dist = body_votes()
         in_city = {c: n for c, n in dist.items() if gaz.places[c].city == a.city
                    or (gaz.places[c].code[:2] in MUNICIPALITIES and gaz.places[c].province == a.city)}
         total = sum(in_city.values())

@@ -5,10 +5,11 @@ jieba is the segmenter of record.  The engine that does the work is chosen by
 
 - ``jieba``: jieba itself (pure Python).
 - ``fast`` (default): jieba-rs through ``rjieba``, the same algorithm and
-  dictionary compiled, for every run of Chinese text; jieba itself for the
-  runs where the two are known to differ (runs holding ``- _ . % + # &``, as
-  in "1-2", "PM_2.5", "12%").  The tests and the benchmark measure that the
-  result is jieba's, token for token.
+  dictionary compiled.  The two differ on one kind of run, symbols inside
+  alphanumerics ("1-2", "PM_2.5", "1.1GW", "Micro-LED"), which jieba's HMM
+  step splits into alphanumeric runs and single symbols; such tokens are
+  split the same way here.  The tests and the benchmark measure that the
+  result is jieba's, token for token, on every corpus at hand.
 
 With ``segment.pos: true`` tokens come from ``jieba.posseg`` (slower; its
 cuts are the ones that carry the tags).  A token never spans two sentences:
@@ -26,7 +27,10 @@ from pathlib import Path
 # jieba's own split of text into runs it segments (re_han_default) and the rest
 RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)", re.U)
 RE_SKIP = re.compile(r"(\r\n|\s)", re.U)
-RE_JIEBA_ONLY = re.compile(r"[+#&._%\-]")
+# where jieba-rs and jieba part ways: symbols inside alphanumeric runs ("1-2", "PM_2.5", "1.1GW")
+RE_SYMBOL = re.compile(r"[-_.+#&%]")
+RE_SYMBOL_WORD = re.compile(r"c\+\+|c#|at&t", re.I)
+RE_FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
 
 ENGINES = ("fast", "jieba")
 
@@ -92,42 +96,52 @@ def cut(text: str, lexicon: Path | str, engine: str = "fast") -> list[str]:
         return _jieba(lexicon).lcut(text)
     if engine != "fast":
         raise ValueError(f"unknown segment.engine '{engine}' (choose one of: {', '.join(ENGINES)})")
-    fast = _rjieba(lexicon)
     out: list[str] = []
-    for block in RE_HAN.split(text):
-        if not block:
+    pos = 0
+    # runs holding one of jieba's few dictionary words with symbols (C++, C#, AT&T)
+    # go to jieba itself: almost never, so jieba is rarely even loaded
+    for m in RE_SYMBOL_WORD.finditer(text):
+        block = next(b for b in RE_HAN.finditer(text, max(0, m.start() - 200)) if b.start() <= m.start() < b.end())
+        if block.start() < pos:
             continue
-        if RE_HAN.fullmatch(block):
-            if RE_JIEBA_ONLY.search(block):
-                out += _jieba(lexicon).lcut(block)
-            else:
-                out += fast.cut(block)
-        else:  # what jieba does outside Chinese runs: whitespace runs whole, other characters one by one
-            for x in RE_SKIP.split(block):
-                if not x:
-                    continue
-                if RE_SKIP.fullmatch(x):
-                    out.append(x)
-                else:
-                    out += list(x)
+        out += _fast_cut(text[pos:block.start()], lexicon)
+        out += _jieba(lexicon).lcut(block.group())
+        pos = block.end()
+    out += _fast_cut(text[pos:], lexicon)
     return out
 
 
-def tokenize(text: str, lexicon: Path | str, engine: str = "fast", pos: bool = False) -> list[tuple[str, str | None, int, int]]:
-    """(token, pos, start, end) for every non-blank token; ``text[start:end] == token``."""
+def _fast_cut(text: str, lexicon: str) -> list[str]:
+    out: list[str] = []
+    if not text:
+        return out
+    for tok in _rjieba(lexicon).cut(text):
+        if RE_SYMBOL.search(tok) and not RE_FINALSEG_SKIP.fullmatch(tok):
+            # jieba hands such a run to its HMM step, which keeps alphanumeric
+            # runs (with a decimal part and %) and yields every other character alone
+            out += [x for x in RE_FINALSEG_SKIP.split(tok) if x]
+        else:
+            out.append(tok)
+    return out
+
+
+def tokenize(text: str, lexicon: Path | str, engine: str = "fast", pos: bool = False):
+    """Tokens of ``text`` as columns: (tokens, tags or None, starts, ends), blank tokens left out;
+    ``text[starts[i]:ends[i]] == tokens[i]``."""
+    import numpy as np
     if pos:
-        pairs = [(w.word, w.flag) for w in _posseg(str(lexicon)).lcut(text)]
+        pairs = _posseg(str(lexicon)).lcut(text)
+        words, tags = [w.word for w in pairs], [w.flag for w in pairs]
     else:
-        pairs = [(w, None) for w in cut(text, lexicon, engine)]
-    out, i = [], 0
-    for word, flag in pairs:
-        j = i + len(word)
-        if word.strip():
-            out.append((word, flag, i, j))
-        i = j
-    if i != len(text):  # a segmenter that drops or adds characters would break every offset
-        raise RuntimeError(f"segmenter lost characters: {i} of {len(text)}")
-    return out
+        words, tags = cut(text, lexicon, engine), None
+    lengths = np.array(list(map(len, words)), dtype=np.int64)
+    ends = np.cumsum(lengths)
+    if len(words) and int(ends[-1]) != len(text) or (not words and text):
+        raise RuntimeError("segmenter lost characters")  # every offset would be wrong
+    starts = ends - lengths
+    idx = np.flatnonzero(~np.array(list(map(str.isspace, words)), dtype=bool))
+    return ([words[i] for i in idx], [tags[i] for i in idx] if tags is not None else None,
+            starts[idx], ends[idx])
 
 
 def load_stopwords(path: Path) -> frozenset[str]:

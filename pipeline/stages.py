@@ -26,6 +26,22 @@ SENTENCE_COLUMNS = ["doc_id", "sent_id", "start", "end", "text", "para_id", "sec
                     "is_heading", "enum_marker", "item_lead"]
 TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "pos", "start", "end"]
 
+
+def _sentence_types():
+    import pyarrow as pa
+    return {"sent_id": pa.int64(), "start": pa.int64(), "end": pa.int64(), "text": pa.string(),
+            "para_id": pa.int64(), "section_path": pa.list_(pa.string()), "heading_level": pa.int64(),
+            "is_heading": pa.bool_(), "enum_marker": pa.string(), "item_lead": pa.string()}
+
+
+class _Types(dict):
+    def __missing__(self, key):
+        self.update(_sentence_types())
+        return self[key]
+
+
+SENTENCE_TYPES = _Types()
+
 TRACKED_PACKAGES = ["pandas", "pyarrow", "jieba", "opencc", "python-docx", "pdfplumber", "charset-normalizer",
                     "cpca", "scikit-learn", "seaborn", "matplotlib", "papermill", "networkx", "joblib"]
 
@@ -72,29 +88,34 @@ def stage_ingest(corpus: Path, out: Path, params: dict, manifest: Path | None = 
 
 def segment_one(doc_id: str, text: str, title: str | None, want_sentences: bool, want_tokens: bool,
                 lexicon: str, engine: str, pos: bool, plain_max: int, lead_max: int):
-    """Sentences and/or tokens of one document (a worker's job)."""
-    import bisect
-
-    import pandas as pd
+    """Sentences and/or tokens of one document as Arrow tables (a worker's job)."""
+    import numpy as np
+    import pyarrow as pa
 
     from .segment import tokenize
     from .structure import sentences as document_sentences
     sents = document_sentences(text, title, plain_max=plain_max, lead_max=lead_max)
-    sent_df = None
+    sent_tab = tok_tab = None
     if want_sentences:
-        sent_df = pd.DataFrame(sents, columns=SENTENCE_COLUMNS[1:])
-        sent_df.insert(0, "doc_id", doc_id)
-    tok_df = None
+        cols = {c: [r[c] for r in sents] for c in SENTENCE_COLUMNS[1:]}
+        sent_tab = pa.table({"doc_id": pa.array([doc_id] * len(sents), pa.string()),
+                             **{c: pa.array(cols[c], SENTENCE_TYPES[c]) for c in SENTENCE_COLUMNS[1:]}})
     if want_tokens:
-        toks = tokenize(text, lexicon, engine, pos)
-        starts = [r["start"] for r in sents]
-        rows = []
-        for word, flag, a, b in toks:
-            k = bisect.bisect_right(starts, a) - 1
-            if k >= 0 and a < sents[k]["end"]:
-                rows.append((doc_id, k, word, flag, a, b))
-        tok_df = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
-    return doc_id, sent_df, tok_df
+        words, tags, starts, ends = tokenize(text, lexicon, engine, pos)
+        s_start = np.array([r["start"] for r in sents], dtype=np.int64)
+        s_end = np.array([r["end"] for r in sents], dtype=np.int64)
+        k = np.searchsorted(s_start, starts, side="right") - 1
+        inside = (k >= 0) & (starts < s_end[np.clip(k, 0, None)]) if len(sents) else np.zeros(len(words), bool)
+        idx = np.flatnonzero(inside)
+        tok_tab = pa.table({
+            "doc_id": pa.array([doc_id] * len(idx), pa.string()),
+            "sent_id": pa.array(k[idx], pa.int64()),
+            "token": pa.array([words[i] for i in idx], pa.string()),
+            "pos": pa.array([tags[i] for i in idx] if tags is not None else [None] * len(idx), pa.string()),
+            "start": pa.array(starts[idx], pa.int64()),
+            "end": pa.array(ends[idx], pa.int64()),
+        })
+    return doc_id, sent_tab, tok_tab
 
 
 def stage_segment(out: Path, params: dict) -> dict:
@@ -110,10 +131,11 @@ def stage_segment(out: Path, params: dict) -> dict:
     fp = _fingerprint("segment", io.sha256_file(io.artifact_path(out, "documents")), lex_v, struct_v)
     done = cache.fingerprint_matches("segment", fp)
     if done is not None and _outputs_exist(out, ["sentences", "tokens"]):
-        return {**done, "segmented": 0, "from_cache": done["documents"], "up_to_date": True}
-    import pandas as pd
+        return {**done, "segmented": 0, "from_cache": done["documents"], "sentences_computed": 0,
+                "tokens_computed": 0, "up_to_date": True}
+    import pyarrow as pa
     from joblib import Parallel, delayed
-    documents = io.read_artifact(out, "documents")
+    documents = io.read_artifact(out, "documents", columns=["doc_id", "title", "text"])
     jobs, results, keys = [], {}, {}
     for row in documents.itertuples():
         text_hash = io.sha256_bytes(row.text.encode("utf-8") + b"\0" + str(row.title).encode("utf-8"))
@@ -143,14 +165,13 @@ def stage_segment(out: Path, params: dict) -> dict:
             bar.update()
         bar.close()
     order = sorted(results)
-    sentences = pd.concat([results[d][0] for d in order], ignore_index=True)
-    tokens = pd.concat([results[d][1] for d in order], ignore_index=True)
-    for col in ("heading_level",):
-        sentences[col] = sentences[col].astype("Int64")
+    sentences = pa.concat_tables([results[d][0] for d in order])
+    tokens = pa.concat_tables([results[d][1] for d in order])
     io.write_artifact(sentences, out, "sentences")
     io.write_artifact(tokens, out, "tokens")
     result = {"documents": len(documents), "segmented": len(jobs), "from_cache": len(documents) - len(jobs),
-              "sentences": len(sentences), "tokens": len(tokens), "lexicon_version": lex_v}
+              "sentences_computed": sum(1 for j in jobs if j[3]), "tokens_computed": sum(1 for j in jobs if j[4]),
+              "sentences": sentences.num_rows, "tokens": tokens.num_rows, "lexicon_version": lex_v}
     cache.store_fingerprint("segment", fp, result)
     return result
 

@@ -62,20 +62,37 @@ def _clean_one(doc: RawDoc, rules: Rules) -> CleanResult | str:
         return f"cleaning failed ({type(e).__name__}: {e})"
 
 
-def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, version: str,
-                  cache: io.Cache | None) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
-    """Read and clean one file; the result is cached by the file's bytes and the rules."""
+def _too_big(path: Path, rel: str, max_bytes: int):
     size = path.stat().st_size
     if size > max_bytes:
         return [], "", [Problem(rel, "skipped", f"file is {size / 1e6:.1f} MB, above the limit of "
                                                 f"{max_bytes / 1e6:.0f} MB (raise ingest.max_file_mb to read it)")]
-    data = io.read_file_bytes(path)
+    return None
+
+
+def _cache_key(data: bytes, rel: str, version: str) -> tuple[str, str]:
     sha = io.sha256_bytes(data)
-    key = io.sha256_bytes(f"{sha}:{rel}:{version}".encode())[:32]
-    if cache is not None:
-        hit = cache.get_object("clean", key)
-        if hit is not None:
-            return hit
+    return sha, io.sha256_bytes(f"{sha}:{rel}:{version}".encode())[:32]
+
+
+def _cached_file(path: Path, rel: str, max_bytes: int, version: str, cache: io.Cache | None):
+    """The cached result for a file whose bytes and rules are unchanged, else None."""
+    if cache is None:
+        return None
+    big = _too_big(path, rel, max_bytes)
+    if big:
+        return big
+    return cache.get_object("clean", _cache_key(io.read_file_bytes(path), rel, version)[1])
+
+
+def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, version: str,
+                  cache: io.Cache | None) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
+    """Read and clean one file; the result is cached by the file's bytes and the rules."""
+    big = _too_big(path, rel, max_bytes)
+    if big:
+        return big
+    data = io.read_file_bytes(path)
+    sha, key = _cache_key(data, rel, version)
     try:
         docs = read_bytes(data, rel)
     except ReadError as e:
@@ -111,7 +128,7 @@ def _find_manifest_row(lookup: dict[str, dict], rel: str) -> dict:
 
 
 def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: dict, gaz, genres: dict,
-                   place_params: dict) -> dict:
+                   place_params: dict, cache: io.Cache | None = None) -> dict:
     """One documents.parquet row: manifest values win, then what the file states, then inference."""
     rec = {"source_file": doc.source_file, "text": cleaned.text, "text_original": cleaned.text_original,
            "n_chars": len(cleaned.text), "sha256": sha, "encoding": doc.encoding, "format": doc.fmt,
@@ -151,7 +168,13 @@ def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: di
     rec["url"], rec["url_source"] = pick("url")
 
     place_title = rec["title"] if rec["title_source"] != "filename" else None
-    att = attribute(gaz, place_title, cleaned.text, filename_stem=stem, **place_params)
+    key = io.sha256_bytes(json.dumps([cleaned.text, place_title, stem, place_params, str(gaz.path)],
+                                     ensure_ascii=False, sort_keys=True).encode())[:32]
+    att = cache.get_object("places", key) if cache is not None else None
+    if att is None:  # scanning a text for every place name of China is the slow part: cached
+        att = attribute(gaz, place_title, cleaned.text, filename_stem=stem, **place_params)
+        if cache is not None:
+            cache.put_object("places", key, att)
     for f in ("province", "city", "district"):
         value, source = pick(f, getattr(att, f), getattr(att, f"{f}_source"))
         rec[f], rec[f"{f}_source"] = value, source
@@ -192,9 +215,13 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
 
     version = (io.sha256_bytes(json.dumps(rules_cfg, sort_keys=True, ensure_ascii=False).encode())[:16]
                + io.code_version(PACKAGE))
-    n_jobs = params.get("n_jobs", -1) if len(files) > 8 else 1
-    processed = Parallel(n_jobs=n_jobs)(delayed(_process_file)(p, r, max_bytes, rules_cfg, version, cache)
-                                        for p, r in zip(files, rels))
+    processed = [_cached_file(p, r, max_bytes, version, cache) for p, r in zip(files, rels)]
+    misses = [i for i, res in enumerate(processed) if res is None]
+    n_jobs = params.get("n_jobs", -1) if len(misses) > 8 else 1  # workers only pay off for real work
+    computed = Parallel(n_jobs=n_jobs)(delayed(_process_file)(files[i], rels[i], max_bytes, rules_cfg, version, cache)
+                                       for i in misses)
+    for i, res in zip(misses, computed):
+        processed[i] = res
     raw_docs: list[tuple[RawDoc, str]] = []
     cleaned = []
     for pairs, sha, probs in processed:
@@ -216,7 +243,7 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
             continue
         seen_text[key] = doc.source_file
         row = _find_manifest_row(lookup, doc.source_file)
-        rec = build_document(doc, res, sha, row, gaz, genres, p_places)
+        rec = build_document(doc, res, sha, row, gaz, genres, p_places, cache)
         doc_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
         if doc_id in seen_ids:
             doc_id = doc.source_file

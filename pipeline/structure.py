@@ -106,6 +106,7 @@ def sentences(text: str, title: str | None = None, plain_max: int = 40, lead_max
             elif om:  # a long numbered paragraph: an enumerated item, not a heading
                 rec["enum_marker"], rec["item_lead"] = om[1], item_lead(sent[len(om[1]):])
             elif (len(paragraphs[p]) == 1 and len(sent) <= plain_max and not HEADING_PUNCT.search(sent)
+                  and len(re.findall(r"[\u4e00-\u9fff]", sent)) >= 4
                   and para_len.get(p + 1, 0) > len(sent) and seen_body):
                 kind = "plain"
             if k == 0 and title and re.sub(r"\s", "", sent) == re.sub(r"\s", "", title):

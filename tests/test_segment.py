@@ -200,3 +200,13 @@ def test_unknown_engine_is_a_clear_error(tmp_path, params):
     stage_ingest(CORPUS, tmp_path, params, use_manifest=False)
     with pytest.raises(ParamError, match="segment.engine 'turbo'"):
         stage_segment(tmp_path, {**params, "segment": {**params["segment"], "engine": "turbo"}})
+
+
+def test_pos_tags_when_asked(seg):
+    from pipeline.segment import tokenize
+    docs, _, _ = seg
+    text = docs.loc[SEEDS["qingdao"], "text"]
+    words, tags, starts, ends = tokenize(text, LEX, pos=True)
+    assert all(text[a:b] == w for w, a, b in zip(words, starts, ends))
+    tagged = dict(zip(words, tags))
+    assert tagged["社区党建"] == "nz" and tagged["机制"].startswith("n")

@@ -24,6 +24,12 @@ ARTIFACTS = {
     "documents": "data/documents.parquet",
     "sentences": "data/sentences.parquet",
     "tokens": "data/tokens.parquet",
+    "themes": "data/themes.parquet",
+    "classifier_metrics": "data/classifier_metrics.csv",
+    "theme_items": "tables/theme_items.csv",
+    "theme_matrix": "tables/theme_matrix.csv",
+    "to_label": "labels/to_label.csv",
+    "evaluation": "tables/evaluation.csv",
     "cleaning_report": "data/cleaning_report.csv",
     "ingest_log": "data/ingest_log.csv",
     "run": "run.json",
@@ -221,3 +227,17 @@ def code_version(package_dir: Path) -> str:
         h.update(p.relative_to(package_dir).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def save_model(path: Path | str, model) -> None:
+    import joblib
+    with atomic_path(path) as tmp:
+        joblib.dump(model, tmp)
+
+
+def load_model(path: Path | str):
+    import joblib
+    try:
+        return joblib.load(path)
+    except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError):
+        return None

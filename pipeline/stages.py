@@ -176,6 +176,82 @@ def stage_segment(out: Path, params: dict) -> dict:
     return result
 
 
+def load_theme_model(out: Path, params: dict, codebook):
+    """The sentence classifier for these labels, seed and lexicon: from the cache, or trained
+    now (with its cross-validated metrics written to data/classifier_metrics.csv)."""
+    from .classifier import cross_validate, label_files, load_labels, train
+    p = params["themes"]
+    files = label_files(p["labels"], ROOT)
+    labels = load_labels(files, list(codebook.themes))
+    lexicon = resource(params["segment"]["userdict"], "userdict.txt")
+    key = _fingerprint("model", labels[["key", "label"]].values.tolist(), params["seed"], p["cv_folds"],
+                       io.sha256_file(lexicon), io.code_version(PACKAGE))[:24]
+    path = out / "cache" / "models" / f"theme_classifier_{key}.joblib"
+    model = io.load_model(path) if path.exists() else None
+    if model is None or not io.artifact_path(out, "classifier_metrics").exists():
+        metrics = cross_validate(labels, str(lexicon), params["seed"], p["cv_folds"])
+        metrics.insert(0, "labelled_sentences", len(labels))
+        io.write_artifact(metrics, out, "classifier_metrics", bom=True)
+        model = train(labels, str(lexicon), params["seed"])
+        io.save_model(path, model)
+    return model, labels
+
+
+def theme_tables(items, documents, codebook, lang: str = "zh"):
+    """theme_items and theme_matrix (city × theme counts and rates per 10,000 characters)."""
+    import pandas as pd
+    meta = documents[["doc_id", "title", "province", "city", "year", "n_chars"]]
+    it = items.merge(meta, on="doc_id", how="left")
+    it["theme_label"] = it.theme.map(lambda t: codebook.label(t, lang))
+    it["section"] = it.section_path.map(lambda p: " / ".join(p) if p is not None else "")
+    table = it[["doc_id", "city", "province", "year", "theme", "theme_label", "item", "canonical", "method", "score",
+                "evidence", "start", "end", "section"]].sort_values(["doc_id", "start", "theme", "item"], kind="stable")
+    docs = documents.assign(city=documents.city.fillna("(unknown)"))
+    it["city"] = it.city.fillna("(unknown)")
+    counts = it.pivot_table(index="city", columns="theme", values="item", aggfunc="count", fill_value=0)
+    base = docs.groupby("city").agg(n_docs=("doc_id", "count"), n_chars=("n_chars", "sum"))
+    matrix = base.join(counts, how="left").fillna(0)
+    for t in codebook.themes:
+        if t not in matrix:
+            matrix[t] = 0
+        matrix[t] = matrix[t].astype(int)
+    for t in codebook.themes:
+        matrix[f"{t}_per_10k"] = (matrix[t] / matrix.n_chars * 10000).round(3)
+    cols = ["n_docs", "n_chars"] + list(codebook.themes) + [f"{t}_per_10k" for t in codebook.themes]
+    return table.reset_index(drop=True), matrix[cols].reset_index().sort_values("city").reset_index(drop=True)
+
+
+def stage_themes(out: Path, params: dict) -> dict:
+    """sentences + tokens → theme items (rules, then the classifier), tables."""
+    from .codebook import load_codebook
+    from .themes import add_model_items, dictionary_pos, extract_items
+    p = params["themes"]
+    codebook = load_codebook(resource(p["codebook"], "codebook.yaml"))
+    lexicon = resource(params["segment"]["userdict"], "userdict.txt")
+    cache = io.Cache(out / "cache")
+    from .classifier import label_files
+    fp = _fingerprint("themes", [io.sha256_file(io.artifact_path(out, n)) for n in ("documents", "sentences", "tokens")],
+                      codebook.sha256, p, params["seed"], io.sha256_file(lexicon), io.code_version(PACKAGE),
+                      [io.sha256_file(f) for f in label_files(p["labels"], ROOT)])
+    done = cache.fingerprint_matches("themes", fp)
+    if done is not None and _outputs_exist(out, ["themes", "theme_items", "theme_matrix", "classifier_metrics"]):
+        return {**done, "up_to_date": True}
+    documents = io.read_artifact(out, "documents")
+    sentences = io.read_artifact(out, "sentences")
+    tokens = io.read_artifact(out, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
+    items = extract_items(sentences, tokens, codebook, dictionary_pos(str(lexicon)))
+    model, labels = load_theme_model(out, params, codebook)
+    items = add_model_items(items, sentences, model, codebook, float(p["model_threshold"]), set(labels.key))
+    io.write_artifact(items, out, "themes")
+    table, matrix = theme_tables(items, documents, codebook)
+    io.write_artifact(table, out, "theme_items", bom=True)
+    io.write_artifact(matrix, out, "theme_matrix", bom=True)
+    result = {"items": len(items), **{t: int((items.theme == t).sum()) for t in codebook.themes},
+              "codebook_version": codebook.version, "codebook_sha256": codebook.sha256[:16]}
+    cache.store_fingerprint("themes", fp, result)
+    return result
+
+
 def manifest_hash(corpus: Path) -> str | None:
     m = corpus / "manifest.csv"
     return io.sha256_file(m) if m.exists() else None
@@ -223,5 +299,6 @@ def run(corpus: Path, out: Path, params: dict, manifest: Path | None = None, use
     """Every data stage in order, then the run record."""
     stages = {"ingest": stage_ingest(corpus, out, params, manifest, use_manifest, strict)}
     stages["segment"] = stage_segment(out, params)
+    stages["themes"] = stage_themes(out, params)
     io.write_run_record(out, run_record(corpus, params, stages))
     return stages

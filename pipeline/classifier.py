@@ -1,0 +1,125 @@
+"""Sentence classifier: which theme (or none) a sentence is about.
+
+TF-IDF over jieba tokens (with the domain lexicon) and over character 1–3
+grams, joined, into a logistic regression with balanced class weights,
+trained on hand-labelled sentences (``resources/training/sentences.csv`` plus
+any label files a researcher adds).  Used to score rule hits, to find theme
+sentences the rules miss, and to pick the sentences worth labelling next.
+Everything random takes the run's seed.
+"""
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+from .evaluate import norm
+
+
+class Tokens:
+    """A picklable analyzer: jieba tokens of the width-folded, punctuation-free text."""
+
+    def __init__(self, lexicon: str):
+        self.lexicon = str(lexicon)
+
+    def __call__(self, text: str) -> list[str]:
+        from .segment import cut
+        return [t for t in cut(text, self.lexicon) if t.strip()]
+
+
+def load_labels(paths: list[str | Path], themes: list[str]):
+    """Labelled sentences from CSV files with at least ``text`` and ``label``.
+
+    Rows with an empty label are skipped (an export not yet labelled); a label
+    that is not a theme or ``none`` is an error naming the file and row."""
+    import pandas as pd
+    allowed = set(themes) | {"none"}
+    frames = []
+    for path in paths:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        missing = {"text", "label"} - set(df.columns)
+        if missing:
+            raise ValueError(f"label file {path}: missing column(s) {sorted(missing)}")
+        df = df[df.label.str.strip() != ""].copy()
+        df["label"] = df.label.str.strip()
+        bad = df[~df.label.isin(allowed)]
+        if len(bad):
+            row = bad.index[0] + 2
+            raise ValueError(f"label file {path}, row {row}: label '{bad.label.iloc[0]}' is not one of {sorted(allowed)}")
+        df["file"] = str(path)
+        frames.append(df[["text", "label", "file"]])
+    if not frames:
+        raise ValueError("no label files found")
+    out = pd.concat(frames, ignore_index=True)
+    out["key"] = out.text.map(norm)
+    # a later file's label for the same sentence wins (a researcher's correction)
+    return out.drop_duplicates("key", keep="last").reset_index(drop=True)
+
+
+def label_files(patterns: list[str], root: Path) -> list[Path]:
+    out = []
+    for pat in patterns:
+        p = Path(pat)
+        full = str(p if p.is_absolute() else root / p)
+        out += sorted(Path(x) for x in glob.glob(full))
+    return out
+
+
+def build_model(lexicon: str, seed: int):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    features = FeatureUnion([
+        ("words", TfidfVectorizer(analyzer=Tokens(lexicon), sublinear_tf=True, min_df=1)),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
+    ])
+    clf = LogisticRegression(C=5.0, class_weight="balanced", max_iter=5000, random_state=seed)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+def cross_validate(labels, lexicon: str, seed: int, folds: int = 5):
+    """Per-label precision, recall, F1 from stratified k-fold cross-validation."""
+    import pandas as pd
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    X = [norm(t) for t in labels.text]
+    y = list(labels.label)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    pred = cross_val_predict(build_model(lexicon, seed), X, y, cv=cv, n_jobs=1)
+    names = sorted(set(y))
+    p, r, f, n = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)
+    rows = [{"label": k, "precision": round(a, 3), "recall": round(b, 3), "f1": round(c, 3), "support": int(d)}
+            for k, a, b, c, d in zip(names, p, r, f, n)]
+    pm, rm, fm, _ = precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
+    rows.append({"label": "macro", "precision": round(pm, 3), "recall": round(rm, 3), "f1": round(fm, 3),
+                 "support": len(y)})
+    return pd.DataFrame(rows)
+
+
+def train(labels, lexicon: str, seed: int):
+    model = build_model(lexicon, seed)
+    model.fit([norm(t) for t in labels.text], list(labels.label))
+    return model
+
+
+def predict(model, texts):
+    """Class probabilities, one column per label."""
+    import pandas as pd
+    proba = model.predict_proba([norm(t) for t in texts])
+    return pd.DataFrame(proba, columns=list(model.classes_))
+
+
+def least_confident(model, sentences, n: int, known_keys: set[str]):
+    """The ``n`` sentences the model is least sure of (smallest margin between
+    its two likeliest labels), leaving out sentences already labelled."""
+    cand = sentences[~sentences.text.map(norm).isin(known_keys) & (sentences.text.str.len() >= 8)].copy()
+    if cand.empty:
+        return cand.assign(suggested=[], confidence=[], label=[])
+    proba = predict(model, cand.text).values
+    top2 = proba.argsort(axis=1)[:, -2:]
+    rows = range(len(cand))
+    margin = proba[rows, top2[:, 1]] - proba[rows, top2[:, 0]]
+    cand["suggested"] = [model.classes_[i] for i in top2[:, 1]]
+    cand["confidence"] = proba[rows, top2[:, 1]].round(3)
+    cand["margin"] = margin.round(3)
+    cand["label"] = ""
+    return cand.sort_values(["margin", "doc_id", "sent_id"]).head(n)

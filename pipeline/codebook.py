@@ -1,0 +1,134 @@
+"""The codebook: themes, their labels and cues, canonical items.
+
+``load_codebook(path)`` reads the YAML and validates it; any problem raises
+:class:`CodebookError` naming the entry ("themes.mechanism.suffixes[2]: …").
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+LIST_FIELDS = ("heading_cues", "cue_words", "suffixes", "item_patterns", "passage_cues", "passage_end", "generic",
+               "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words")
+
+
+class CodebookError(ValueError):
+    """A codebook that cannot be used; the message names the entry."""
+
+
+@dataclass
+class Theme:
+    name: str
+    label_zh: str
+    label_en: str
+    heading_cues: list[str] = field(default_factory=list)
+    cue_words: list[str] = field(default_factory=list)
+    suffixes: list[str] = field(default_factory=list)
+    item_patterns: list[re.Pattern] = field(default_factory=list)
+    passage_cues: list[str] = field(default_factory=list)
+    passage_end: list[str] = field(default_factory=list)
+    generic: set[str] = field(default_factory=set)
+    section_words: list[str] = field(default_factory=list)
+    admission_cues: list[str] = field(default_factory=list)
+    remedy_words: list[str] = field(default_factory=list)
+    concession_words: list[str] = field(default_factory=list)
+    frame_words: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Codebook:
+    themes: dict[str, Theme]
+    precedence: list[str]
+    canonical: dict[str, str]  # alias -> canonical name
+    version: str
+    sha256: str
+    neutral_intro: list[str] = field(default_factory=list)
+
+    def label(self, theme: str, lang: str = "zh") -> str:
+        t = self.themes[theme]
+        return t.label_en if lang == "en" else t.label_zh
+
+    def canonical_of(self, item: str) -> str:
+        """The canonical name of an item: an alias equal to it, else the longest alias inside it."""
+        if item in self.canonical:
+            return self.canonical[item]
+        inside = [a for a in self.canonical if a in item]
+        return self.canonical[max(inside, key=len)] if inside else item
+
+
+def _strings(value, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CodebookError(f"{where}: must be a list of strings, got {type(value).__name__}")
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or not v.strip():
+            raise CodebookError(f"{where}[{i}]: must be a non-empty string, got {v!r}")
+    return [v.strip() for v in value]
+
+
+def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codebook:
+    if not isinstance(data, dict):
+        raise CodebookError(f"{source}: must be a mapping with 'themes'")
+    unknown = set(data) - {"version", "themes", "precedence", "canonical", "neutral_intro"}
+    if unknown:
+        raise CodebookError(f"{source}: unknown top-level key(s) {sorted(unknown)}")
+    raw_themes = data.get("themes")
+    if not isinstance(raw_themes, dict) or not raw_themes:
+        raise CodebookError(f"{source}: 'themes' must map theme names to their entries")
+    themes = {}
+    for name, entry in raw_themes.items():
+        where = f"themes.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            raise CodebookError(f"{where}: a theme name is lower-case letters, digits and _ (it is a column name)")
+        if not isinstance(entry, dict):
+            raise CodebookError(f"{where}: must be a mapping")
+        bad = set(entry) - set(LIST_FIELDS) - {"label_zh", "label_en"}
+        if bad:
+            raise CodebookError(f"{where}: unknown key(s) {sorted(bad)} (known: label_zh, label_en, {', '.join(LIST_FIELDS)})")
+        for key in ("label_zh", "label_en"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise CodebookError(f"{where}.{key}: required, a non-empty string")
+        lists = {k: _strings(entry.get(k), f"{where}.{k}") for k in LIST_FIELDS}
+        patterns = []
+        for i, p in enumerate(lists["item_patterns"]):
+            try:
+                patterns.append(re.compile(p))
+            except re.error as e:
+                raise CodebookError(f"{where}.item_patterns[{i}]: not a valid regular expression ({e})")
+        if not (lists["heading_cues"] or lists["suffixes"] or lists["item_patterns"] or lists["passage_cues"]):
+            raise CodebookError(f"{where}: needs at least one of heading_cues, suffixes, item_patterns, passage_cues")
+        themes[name] = Theme(name, entry["label_zh"].strip(), entry["label_en"].strip(), lists["heading_cues"],
+                             lists["cue_words"], lists["suffixes"], patterns, lists["passage_cues"],
+                             lists["passage_end"], set(lists["generic"]), lists["section_words"],
+                             lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"])
+    precedence = _strings(data.get("precedence"), f"{source}.precedence") or list(themes)
+    for i, t in enumerate(precedence):
+        if t not in themes:
+            raise CodebookError(f"precedence[{i}]: '{t}' is not a theme (themes: {', '.join(themes)})")
+    precedence += [t for t in themes if t not in precedence]
+    canonical = {}
+    raw_canon = data.get("canonical") or {}
+    if not isinstance(raw_canon, dict):
+        raise CodebookError("canonical: must map a canonical name to a list of aliases")
+    for name, aliases in raw_canon.items():
+        for a in [name] + _strings(aliases, f"canonical.{name}"):
+            if a in canonical and canonical[a] != name:
+                raise CodebookError(f"canonical.{name}: alias '{a}' already belongs to '{canonical[a]}'")
+            canonical[a] = name
+    neutral = _strings(data.get("neutral_intro"), "neutral_intro")
+    return Codebook(themes, precedence, canonical, str(data.get("version", "")), sha, neutral)
+
+
+def load_codebook(path: Path | str) -> Codebook:
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise CodebookError(f"{path}: not readable YAML ({e})")
+    return parse_codebook(data, str(path), hashlib.sha256(raw).hexdigest())

@@ -3,6 +3,10 @@
     run      every data stage on a corpus (what `make run` calls)
     ingest   read, clean and describe the documents → data/documents.parquet
     segment  sentences, structure and tokens → data/sentences.parquet, data/tokens.parquet
+    themes   problems, mechanisms, carriers, measures → data/themes.parquet, tables/theme_*.csv
+    train    cross-validate and train the sentence classifier on the labelled sentences
+    label    export the sentences the classifier is least sure of, for a researcher to label
+    evaluate extracted items against a hand-coded gold; agreement between two coders
 """
 from __future__ import annotations
 
@@ -29,20 +33,42 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _common(sub.add_parser("run", help="run every data stage"))
     _common(sub.add_parser("ingest", help="read, clean and describe documents"))
-    seg = sub.add_parser("segment", help="sentences, structure and tokens of ingested documents")
-    seg.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder holding data/documents.parquet")
-    seg.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
+    for name, text in (("segment", "sentences, structure and tokens of ingested documents"),
+                       ("themes", "theme items from the segmented documents"),
+                       ("train", "cross-validate and train the sentence classifier"),
+                       ("label", "export the least certain sentences for labelling")):
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
+        sp.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
+        if name == "label":
+            sp.add_argument("--n", type=int, default=None, help="how many sentences (default: themes.label_batch)")
+    ev = sub.add_parser("evaluate", help="extracted items against a gold file; coder agreement")
+    ev.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
+    ev.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
+    ev.add_argument("--gold", type=Path, help="CSV with source_file, theme, key_phrase")
+    ev.add_argument("--coders", type=Path, nargs=2, metavar=("A", "B"),
+                    help="two coders' sentence labels (CSV with text,label): Cohen's kappa")
     args = parser.parse_args(argv)
     try:
         params = load_params(args.params)
         from . import stages
         if args.command == "segment":
             res = stages.stage_segment(args.out, params)
+        elif args.command == "themes":
+            res = stages.stage_themes(args.out, params)
+        elif args.command == "train":
+            res = stages.command_train(args.out, params)
+        elif args.command == "label":
+            res = stages.command_label(args.out, params, args.n)
+        elif args.command == "evaluate":
+            if not args.gold and not args.coders:
+                parser.error("evaluate needs --gold FILE and/or --coders A B")
+            res = stages.command_evaluate(args.out, params, args.gold, args.coders)
         elif args.command == "ingest":
             res = stages.stage_ingest(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
         else:
             res = stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
-    except (ParamError, NothingRead, FileNotFoundError, ValueError) as e:
+    except (ParamError, NothingRead, FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"{args.command}: {res} → {args.out}")

@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 LIST_FIELDS = ("heading_cues", "cue_words", "suffixes", "item_patterns", "passage_cues", "passage_end", "generic",
-               "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words")
+               "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words",
+               "passage_weak_cues", "passage_overcome")
 
 
 class CodebookError(ValueError):
@@ -37,6 +38,15 @@ class Theme:
     remedy_words: list[str] = field(default_factory=list)
     concession_words: list[str] = field(default_factory=list)
     frame_words: list[str] = field(default_factory=list)
+    passage_weak_cues: list[str] = field(default_factory=list)
+    passage_overcome: list[str] = field(default_factory=list)
+
+    def opens_passage(self, sentence: str) -> bool:
+        """A sentence that opens an admission of problems."""
+        if any(c in sentence for c in self.passage_cues):
+            return True
+        return (any(c in sentence for c in self.passage_weak_cues) and any(c in sentence for c in self.concession_words)
+                and not any(c in sentence for c in self.passage_overcome))
 
 
 @dataclass
@@ -105,7 +115,8 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
         themes[name] = Theme(name, entry["label_zh"].strip(), entry["label_en"].strip(), lists["heading_cues"],
                              lists["cue_words"], lists["suffixes"], patterns, lists["passage_cues"],
                              lists["passage_end"], set(lists["generic"]), lists["section_words"],
-                             lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"])
+                             lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"],
+                             lists["passage_weak_cues"], lists["passage_overcome"])
     precedence = _strings(data.get("precedence"), f"{source}.precedence") or list(themes)
     for i, t in enumerate(precedence):
         if t not in themes:

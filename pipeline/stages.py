@@ -252,6 +252,68 @@ def stage_themes(out: Path, params: dict) -> dict:
     return result
 
 
+def command_train(out: Path, params: dict) -> dict:
+    """Cross-validate and train the classifier on every label file; print the metrics."""
+    from .codebook import load_codebook
+    codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
+    _, labels = load_theme_model(out, params, codebook)
+    metrics = io.read_artifact(out, "classifier_metrics")
+    print(metrics.to_string(index=False))
+    return {"labelled_sentences": len(labels), "files": sorted(set(labels.file)),
+            "macro_f1": float(metrics[metrics.label == "macro"].f1.iloc[0])}
+
+
+def command_label(out: Path, params: dict, n: int | None = None) -> dict:
+    """The sentences the classifier is least sure of → labels/to_label.csv (fill in `label`,
+    save it under corpus/labels/, then `python -m pipeline train` or `run`)."""
+    from .classifier import least_confident
+    from .codebook import load_codebook
+    codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
+    model, labels = load_theme_model(out, params, codebook)
+    sentences = io.read_artifact(out, "sentences")
+    documents = io.read_artifact(out, "documents", columns=["doc_id", "source_file"])
+    pick = least_confident(model, sentences, n or int(params["themes"]["label_batch"]), set(labels.key))
+    pick = pick.merge(documents, on="doc_id", how="left")
+    cols = ["source_file", "doc_id", "sent_id", "text", "suggested", "confidence", "margin", "label"]
+    io.write_artifact(pick[cols], out, "to_label", bom=True)
+    return {"exported": len(pick), "file": str(io.artifact_path(out, "to_label")),
+            "labels": sorted(list(codebook.themes) + ["none"])}
+
+
+def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict:
+    """Per-theme precision/recall/F1 against a gold file; Cohen's kappa between two coders."""
+    import pandas as pd
+
+    from .codebook import load_codebook
+    from .evaluate import coder_agreement, evaluate_items
+    res: dict = {}
+    if gold:
+        codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
+        g = pd.read_csv(gold, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        missing = {"source_file", "theme", "key_phrase"} - set(g.columns)
+        if missing:
+            raise ValueError(f"gold file {gold}: missing column(s) {sorted(missing)}")
+        unknown = sorted(set(g.theme) - set(codebook.themes))
+        if unknown:
+            raise ValueError(f"gold file {gold}: unknown theme(s) {unknown} (codebook: {', '.join(codebook.themes)})")
+        report, _, found, missing_docs = evaluate_items(io.read_artifact(out, "themes"),
+                                                        io.read_artifact(out, "documents"), g, codebook)
+        io.write_artifact(report, out, "evaluation", bom=True)
+        print(report.to_string(index=False))
+        if missing_docs:
+            print(f"gold documents not in this run: {', '.join(missing_docs)}")
+        res["items"] = report.to_dict("records")
+    if coders:
+        a = pd.read_csv(coders[0], dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        b = pd.read_csv(coders[1], dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        stats, confusion = coder_agreement(a, b)
+        print(f"coders: {stats['sentences']} sentences in common, agreement {stats['agreement']}, "
+              f"Cohen's kappa {stats['kappa']}")
+        print(confusion.to_string())
+        res["coders"] = stats
+    return res
+
+
 def manifest_hash(corpus: Path) -> str | None:
     m = corpus / "manifest.csv"
     return io.sha256_file(m) if m.exists() else None

@@ -216,13 +216,14 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
                              "sent_id": int(r.sent_id), "section_path": path})
 
             # problem passage (government reports): clauses after the cue, to the end of the paragraph
-            if problem and problem.passage_cues and _has_any(text, problem.passage_cues) and not r.is_heading:
+            if problem and problem.opens_passage(text) and not r.is_heading:
                 passage_para = r.para_id
                 after_cue = False
                 for a, b in _clauses(text):
                     clause = text[a:b]
-                    if _has_any(clause, problem.passage_cues) or not after_cue:
-                        after_cue = after_cue or _has_any(clause, problem.passage_cues)
+                    cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
+                    if cue_here or not after_cue:
+                        after_cue = after_cue or cue_here
                         continue
                     if _has_any(clause, problem.passage_end):
                         passage_para = None

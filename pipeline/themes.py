@@ -37,6 +37,7 @@ CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
 LEAD_VERBS = re.compile(r"^(?:要|应当|应|需要|进一步|积极|切实|着力|全面|不断|努力|大力|逐步|继续|持续|)"
                         r"(?:建立健全|建立完善|健全完善|建立|健全|完善|构建|搭建|打造|创新|推行|实行|实施|落实|形成|"
                         r"成立|组建|建好|设立|创建|探索|推广|深化|优化|强化|用好|依托|发挥|做实|做强|提升)")
+LEAD_CONJ = re.compile(r"^(?:但是|但|然而|而且|而|并且|同时|由于|因为|另外|此外|其中|特别是|尤其是)")
 NOMINAL = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "an", "a", "b", "j", "l", "eng", "i", "g", "x", "v", "vd"}
 STOP_VERBS = {"建立", "健全", "完善", "形成", "构建", "搭建", "打造", "推行", "实行", "实施", "落实", "创新", "推进", "加强",
               "成立", "组建", "建好", "设立", "创建", "出台", "制定", "探索", "推广", "深化", "优化", "强化", "提升", "依托",
@@ -45,7 +46,7 @@ STOP_VERBS = {"建立", "健全", "完善", "形成", "构建", "搭建", "打�
               "获批", "入选", "认定", "启用", "投用", "运行", "建成", "获评", "共", "个", "家", "项", "级以上", "以上", "全",
               "全市", "全省", "全区", "我市", "我省", "进一步", "不断", "着力", "加快", "积极", "大力", "全面", "持续",
               "组织", "建", "好", "办", "办好", "设", "搞", "抓", "做", "许多", "一些", "这些", "那些", "各项", "多种", "多个",
-              "该", "此", "其", "攻坚", "建设", "争创", "应用", "引进", "招引", "高水平", "高标准", "高质量", "这种", "这一", "作为", "引导", "支持", "鼓励", "推动", "促进", "保障", "规范", "坚持", "围绕",
+              "该", "此", "其", "攻坚", "建设", "争创", "应用", "上", "做优", "做大", "建强", "引进", "招引", "高水平", "高标准", "高质量", "这种", "这一", "作为", "引导", "支持", "鼓励", "推动", "促进", "保障", "规范", "坚持", "围绕",
               "依靠", "借助", "运用", "纳入", "完成", "取得", "实现", "达到", "形成了", "建立了", "成立了", "组建了",
               "顺应", "适应", "符合", "面向", "聚焦", "突出", "提高", "增强", "扩大", "拓展", "培育", "发展", "加大"}
 FIRST_MARKER = re.compile(r"一是要|一是|一要|第一|首先|1[、．.]|[（(][一1][)）]|①|一、")
@@ -140,6 +141,7 @@ def normalise_item(phrase: str, theme: str, generic: set[str] = frozenset()) -> 
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
     leaves a generic phrase ("创新工作机制" stays, "工作机制" says nothing)."""
     s = _strip_quotes(phrase.strip(" \t　，,。；;：:、\"'"))
+    s = LEAD_CONJ.sub("", s) if len(LEAD_CONJ.sub("", s)) >= 4 else s
     if theme in ("mechanism", "carrier"):
         stripped = LEAD_VERBS.sub("", s)
         if len(stripped) >= 3 and stripped not in generic:
@@ -181,6 +183,10 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
                 break
             start = wa
             j -= 1
+        # a phrase does not open on a lone verb or adjective character ("优|做强|制造业主平台")
+        for w, wa, wb in tokens[j + 1:k]:
+            if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns"):
+                start = wb
         yield start, b
 
 

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= corpus
 OUT ?= outputs
 
-.PHONY: help install run data test bench clean-outputs
+.PHONY: help install run data notebooks test bench clean-outputs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -16,15 +16,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name policy-pipeline --display-name "Python (policy-pipeline)" > /dev/null
 	touch $@
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-run: install  ## run the whole job on corpus/ and write outputs/
+run: install  ## run the whole job on corpus/ and write outputs/ (data stages, then the notebooks)
 	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
+	$(PY) -m pipeline notebooks --out $(OUT)
 
 data: install  ## data stages only (no notebooks)
 	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
+
+notebooks: install  ## execute the notebook suite on the data in outputs/
+	$(PY) -m pipeline notebooks --out $(OUT)
 
 test: install  ## run the test suite
 	$(PY) -m pytest -q

@@ -7,6 +7,7 @@
     train    cross-validate and train the sentence classifier on the labelled sentences
     label    export the sentences the classifier is least sure of, for a researcher to label
     evaluate extracted items against a hand-coded gold; agreement between two coders
+    notebooks execute the notebook suite with papermill → outputs/notebooks/, outputs/figures/
 """
 from __future__ import annotations
 
@@ -27,6 +28,24 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="fail when any file cannot be read")
 
 
+def _notebook_params(args) -> dict:
+    import yaml
+    out: dict = {}
+    if args.file:
+        out.update(yaml.safe_load(args.file.read_text(encoding="utf-8")) or {})
+    if args.yaml:
+        value = yaml.safe_load(args.yaml)
+        if not isinstance(value, dict):
+            raise ValueError(f"-y needs a YAML mapping, got: {args.yaml}")
+        out.update(value)
+    for item in args.param:
+        if "=" not in item:
+            raise ValueError(f"--param needs NAME=VALUE, got: {item}")
+        name, value = item.split("=", 1)
+        out[name.strip()] = yaml.safe_load(value)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -42,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
         if name == "label":
             sp.add_argument("--n", type=int, default=None, help="how many sentences (default: themes.label_batch)")
+    nb = sub.add_parser("notebooks", help="execute the notebook suite with papermill")
+    nb.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
+    nb.add_argument("--params", type=Path, default=None, help="pipeline parameter file (default: params.yaml)")
+    nb.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                    help="a notebook parameter; VALUE is read as YAML, e.g. -p lang=en -p 'cities=[青岛市, 哈尔滨市]'")
+    nb.add_argument("-y", "--yaml", default=None, help="parameters as a YAML mapping, e.g. -y '{cities: [青岛市], lang: en}'")
+    nb.add_argument("-f", "--file", type=Path, default=None, help="parameters from a YAML file")
+    nb.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,04")
     ev = sub.add_parser("evaluate", help="extracted items against a gold file; coder agreement")
     ev.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
     ev.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
@@ -60,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             res = stages.command_train(args.out, params)
         elif args.command == "label":
             res = stages.command_label(args.out, params, args.n)
+        elif args.command == "notebooks":
+            res = stages.run_notebooks(args.out, _notebook_params(args), args.only.split(",") if args.only else None)
         elif args.command == "evaluate":
             if not args.gold and not args.coders:
                 parser.error("evaluate needs --gold FILE and/or --coders A B")
@@ -70,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             res = stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
     except (ParamError, NothingRead, FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a notebook that stopped: say which and why, without papermill's long trace
+        if type(e).__name__ != "PapermillExecutionError":
+            raise
+        print(f"error: a notebook stopped: {e.ename}: {e.evalue}", file=sys.stderr)
         return 1
     print(f"{args.command}: {res} → {args.out}")
     return 0

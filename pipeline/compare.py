@@ -1,0 +1,219 @@
+"""Comparing documents and cities: terms, keyness, concordance, practices, similarity, networks, topics.
+
+Every function takes tables (tokens, sentences, themes, documents) and
+parameters and returns a DataFrame (or a graph); none reads or writes files.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+WORD = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]*$")
+
+
+def term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None,
+                min_chars: int = 2) -> pd.DataFrame:
+    """Counts of content terms: rows are documents (or the groups ``group`` maps
+    doc_ids to, e.g. cities), columns terms.  Stopwords, single characters,
+    numbers and punctuation are left out (only here: tokens are never changed)."""
+    t = tokens[tokens.token.str.len() >= min_chars]
+    t = t[t.token.map(lambda w: bool(WORD.match(w)) and w not in stopwords)]
+    key = t.doc_id if group is None else t.doc_id.map(group)
+    counts = pd.crosstab(key, t.token)
+    counts.index.name = "doc_id" if group is None else (group.name or "group")
+    return counts.sort_index()
+
+
+def top_terms(counts: pd.DataFrame, top_n: int = 20, min_count: int = 1) -> pd.DataFrame:
+    """The most frequent terms of each row: (row, rank, term, count)."""
+    rows = []
+    for key, row in counts.iterrows():
+        r = row[row >= min_count]
+        for rank, (term, n) in enumerate(sorted(r.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n], start=1):
+            rows.append((key, rank, term, int(n)))
+    return pd.DataFrame(rows, columns=[counts.index.name or "group", "rank", "term", "count"])
+
+
+def tfidf_keywords(counts: pd.DataFrame, top_n: int = 10) -> pd.DataFrame:
+    """Terms that mark each row against the others: TF-IDF (smoothed idf, l2-normalised rows)."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    if counts.empty:
+        return pd.DataFrame(columns=[counts.index.name or "group", "rank", "term", "tfidf"])
+    w = TfidfTransformer(sublinear_tf=True).fit_transform(counts.values).toarray()
+    rows = []
+    terms = np.array(counts.columns)
+    for i, key in enumerate(counts.index):
+        order = np.lexsort((terms, -w[i]))[:top_n]
+        rows += [(key, k + 1, terms[j], round(float(w[i, j]), 4)) for k, j in enumerate(order) if w[i, j] > 0]
+    return pd.DataFrame(rows, columns=[counts.index.name or "group", "rank", "term", "tfidf"])
+
+
+def keyness_log_odds(counts: pd.DataFrame, target, prior_scale: float = 1.0, min_count: int = 5) -> pd.DataFrame:
+    """Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
+    of the ``target`` row(s) against all other rows.
+
+    The prior is the whole corpus's term counts, scaled so that it sums to
+    ``prior_scale`` times the mean row total; ``z`` is the log-odds difference
+    over its standard deviation (their eq. 22).  Positive z: the term marks
+    the target."""
+    targets = [target] if not isinstance(target, (list, tuple, set)) else list(target)
+    missing = [t for t in targets if t not in counts.index]
+    if missing:
+        raise ValueError(f"not in the table: {missing} (rows: {', '.join(map(str, counts.index))})")
+    y_i = counts.loc[targets].sum(axis=0).astype(float)
+    y_j = counts.drop(index=targets).sum(axis=0).astype(float)
+    total = counts.sum(axis=0).astype(float)
+    alpha = total / total.sum() * prior_scale * counts.sum(axis=1).mean()
+    a0, n_i, n_j = alpha.sum(), y_i.sum(), y_j.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = (np.log((y_i + alpha) / (n_i + a0 - y_i - alpha)) - np.log((y_j + alpha) / (n_j + a0 - y_j - alpha)))
+        var = 1.0 / (y_i + alpha) + 1.0 / (y_j + alpha)
+        z = delta / np.sqrt(var)
+    out = pd.DataFrame({"term": counts.columns, "count_target": y_i.values.astype(int),
+                        "count_rest": y_j.values.astype(int), "log_odds": delta.values, "z": z.values})
+    out = out[(out.count_target + out.count_rest) >= min_count]
+    return out.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def keyness_chi2(counts: pd.DataFrame, target, min_count: int = 5) -> pd.DataFrame:
+    """Pearson chi-square (2×2, with Yates' correction) of each term, target row(s) against the rest;
+    ``sign`` is +1 where the term is over-represented in the target."""
+    from scipy.stats import chi2_contingency
+    targets = [target] if not isinstance(target, (list, tuple, set)) else list(target)
+    a = counts.loc[targets].sum(axis=0)
+    b = counts.drop(index=targets).sum(axis=0)
+    na, nb = a.sum(), b.sum()
+    rows = []
+    for term in counts.columns:
+        x, y = int(a[term]), int(b[term])
+        if x + y < min_count:
+            continue
+        table = np.array([[x, na - x], [y, nb - y]])
+        chi2, p, _, expected = chi2_contingency(table, correction=True)
+        rows.append((term, x, y, float(chi2), float(p), 1 if x > expected[0, 0] else -1))
+    out = pd.DataFrame(rows, columns=["term", "count_target", "count_rest", "chi2", "p", "sign"])
+    out["signed_chi2"] = out.chi2 * out.sign
+    return out.sort_values(["signed_chi2", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def kwic(sentences: pd.DataFrame, documents: pd.DataFrame, query: str, width: int = 20, limit: int = 50) -> pd.DataFrame:
+    """Keyword in context: every occurrence of ``query`` with ``width`` characters each side,
+    and where it stands (document, sentence, offsets in the clean text)."""
+    if not query:
+        raise ValueError("query is empty")
+    rows = []
+    text = documents.set_index("doc_id").text
+    city = documents.set_index("doc_id").city
+    for r in sentences[sentences.text.str.contains(re.escape(query), regex=True)].itertuples():
+        for m in re.finditer(re.escape(query), r.text):
+            a, b = r.start + m.start(), r.start + m.end()
+            t = text[r.doc_id]
+            rows.append((r.doc_id, city.get(r.doc_id), r.sent_id, a, b, t[max(0, a - width):a].replace("\n", " "),
+                         query, t[b:b + width].replace("\n", " ")))
+    out = pd.DataFrame(rows, columns=["doc_id", "city", "sent_id", "start", "end", "left", "keyword", "right"])
+    return out.sort_values(["doc_id", "start"]).head(limit).reset_index(drop=True)
+
+
+def practice_matrix(items: pd.DataFrame, documents: pd.DataFrame, themes: list[str], min_count: int = 1,
+                    top_n: int = 8, sep: str = "；") -> pd.DataFrame:
+    """The framework matrix: cities as rows, themes as columns, canonical items in the cells
+    (most frequent first, at most ``top_n``; items seen fewer than ``min_count`` times in the city left out)."""
+    it = items.merge(documents[["doc_id", "city"]], on="doc_id", how="left")
+    it["city"] = it.city.fillna("(unknown)")
+    cells = {}
+    for (city, theme), g in it[it.theme.isin(themes)].groupby(["city", "theme"]):
+        c = g.canonical.value_counts()
+        c = c[c >= min_count]
+        order = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]
+        cells[(city, theme)] = sep.join(k for k, _ in order)
+    cities = sorted(it.city.unique())
+    return pd.DataFrame([[cells.get((c, t), "") for t in themes] for c in cities], index=pd.Index(cities, name="city"),
+                        columns=themes)
+
+
+def shared_practices(items: pd.DataFrame, documents: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
+    """Each canonical item with the number of cities that report it: shared by several or unique to one."""
+    it = items[items.theme.isin(themes)].merge(documents[["doc_id", "city"]], on="doc_id", how="left")
+    it["city"] = it.city.fillna("(unknown)")
+    g = it.groupby(["theme", "canonical"]).agg(n_cities=("city", "nunique"), n_items=("item", "count"),
+                                               cities=("city", lambda s: "、".join(sorted(set(s)))))
+    g = g.reset_index()
+    g["kind"] = np.where(g.n_cities > 1, "shared", "unique")
+    return g.sort_values(["n_cities", "n_items", "theme", "canonical"], ascending=[False, False, True, True],
+                         kind="stable").reset_index(drop=True)
+
+
+def cosine_similarity_table(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Cosine similarity between rows (cities) of a count or profile table, on TF-IDF weights for counts."""
+    from sklearn.metrics.pairwise import cosine_similarity
+    sim = cosine_similarity(matrix.values)
+    return pd.DataFrame(np.round(sim, 4), index=matrix.index, columns=matrix.index)
+
+
+def tfidf_matrix(counts: pd.DataFrame) -> pd.DataFrame:
+    from sklearn.feature_extraction.text import TfidfTransformer
+    w = TfidfTransformer(sublinear_tf=True).fit_transform(counts.values).toarray()
+    return pd.DataFrame(w, index=counts.index, columns=counts.columns)
+
+
+def theme_profiles(matrix: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
+    """Each city's share of items per theme (rows sum to 1)."""
+    m = matrix.set_index("city")[themes].astype(float)
+    return m.div(m.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
+
+
+def cluster_order(similarity: pd.DataFrame) -> list:
+    """Row order from average-linkage hierarchical clustering on 1 − similarity (stable for ties)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+    if len(similarity) < 3:
+        return list(similarity.index)
+    d = np.clip(1 - similarity.values, 0, None)
+    np.fill_diagonal(d, 0)
+    z = linkage(squareform(d, checks=False), method="average", optimal_ordering=True)
+    return [similarity.index[i] for i in leaves_list(z)]
+
+
+def cooccurrence_network(items: pd.DataFrame, themes: list[str], min_count: int = 2, by: str = "doc_id"):
+    """A networkx graph: canonical items as nodes (with theme and count), an edge between two
+    items reported in the same document (``by``), weighted by how many documents share them."""
+    import itertools
+
+    import networkx as nx
+    it = items[items.theme.isin(themes)]
+    counts = it.groupby("canonical")[by].nunique()
+    keep = set(counts[counts >= min_count].index)
+    g = nx.Graph()
+    theme_of = it.drop_duplicates("canonical").set_index("canonical").theme
+    for node in sorted(keep):
+        g.add_node(node, theme=theme_of[node], count=int(counts[node]))
+    for _, grp in it[it.canonical.isin(keep)].groupby(by):
+        for a, b in itertools.combinations(sorted(set(grp.canonical)), 2):
+            w = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1
+            g.add_edge(a, b, weight=w)
+    return g
+
+
+def network_table(graph) -> pd.DataFrame:
+    rows = [(a, b, d["weight"]) for a, b, d in graph.edges(data=True)]
+    return pd.DataFrame(sorted(rows), columns=["source", "target", "weight"])
+
+
+def topics(counts: pd.DataFrame, n_topics: int, seed: int, top_n: int = 10):
+    """NMF topics on TF-IDF weights: (topic terms, row × topic prevalence normalised to sum 1)."""
+    from sklearn.decomposition import NMF
+    n_topics = max(1, min(n_topics, min(counts.shape) - 0)) if min(counts.shape) else 1
+    w = tfidf_matrix(counts)
+    model = NMF(n_components=n_topics, init="nndsvda", random_state=seed, max_iter=500)
+    doc_topic = model.fit_transform(w.values)
+    terms = np.array(counts.columns)
+    rows = []
+    for k, comp in enumerate(model.components_):
+        order = np.lexsort((terms, -comp))[:top_n]
+        rows += [(k + 1, r + 1, terms[j], round(float(comp[j]), 4)) for r, j in enumerate(order)]
+    topic_terms = pd.DataFrame(rows, columns=["topic", "rank", "term", "weight"])
+    prev = pd.DataFrame(doc_topic, index=counts.index, columns=[f"topic {k + 1}" for k in range(n_topics)])
+    prev = prev.div(prev.sum(axis=1).replace(0, np.nan), axis=0).fillna(0).round(4)
+    return topic_terms, prev

@@ -1,0 +1,130 @@
+"""The notebook suite runs with papermill; figures embed the CJK font, speak English when asked,
+and come with the CSV of what they plot."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import warnings
+
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import CORPUS
+from pipeline.config import ROOT
+from pipeline.stages import run, run_notebooks
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory, params):
+    out = tmp_path_factory.mktemp("suite")
+    run(CORPUS, out, params)
+    res = run_notebooks(out)
+    return out, res
+
+
+def test_notebooks_are_committed_clean_with_one_parameters_cell():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert not any(c.get("outputs") or c.get("execution_count") for c in code), path.name
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, path.name
+        names = re.findall(r"^(\w+): \w+ = ", tagged[0].source, re.M)
+        for required in ("data_dir", "out_dir", "cities", "themes", "min_count", "top_n", "query", "lang",
+                         "formats", "dpi", "seed"):
+            assert required in names, (path.name, required)
+        assert all("#" in line for line in tagged[0].source.splitlines() if line.strip())  # every default commented
+        paired = path.with_suffix(".py")
+        assert paired.exists() and "format_name: percent" in paired.read_text(encoding="utf-8")
+        # logic lives in the package: no function or class is defined in a notebook
+        assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in code), path.name
+
+
+def test_every_notebook_runs_on_the_seeds(suite):
+    out, res = suite
+    assert res["executed"] == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(out / "notebooks" / path.name, as_version=4)
+        assert nb.metadata.papermill["parameters"]["data_dir"] == str(out)  # the run keeps its parameters
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, path.name
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["notebooks"]["executed"] == res["executed"]
+    assert record["resources"]["codebook_sha256"] and record["resources"]["lexicon_version"]
+
+
+def test_every_figure_in_three_formats_with_its_data(suite):
+    out, _ = suite
+    figs = sorted({p.stem for p in (out / "figures").glob("*.pdf")})
+    assert len(figs) >= 14
+    for stem in figs:
+        for ext in ("svg", "png", "csv"):
+            assert (out / "figures" / f"{stem}.{ext}").exists(), (stem, ext)
+        data = pd.read_csv(out / "figures" / f"{stem}.csv", encoding="utf-8-sig")
+        assert len(data) > 0, stem
+    heat = pd.read_csv(out / "figures" / "paper_fig1_city_theme.csv", encoding="utf-8-sig").set_index("city")
+    matrix = pd.read_csv(out / "tables" / "theme_matrix.csv", encoding="utf-8-sig").set_index("city")
+    assert heat.loc["青岛市", "carrier"] == pytest.approx(matrix.loc["青岛市", "carrier_per_10k"])
+
+
+def test_pdf_embeds_the_cjk_font_as_truetype(suite):
+    out, _ = suite
+    pdf = (out / "figures" / "paper_fig1_city_theme.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/CIDFontType2" in pdf  # TrueType (Type 42), embedded
+    assert b"/FontFile3" not in pdf  # no CFF
+    assert b"WenQuanYi" in pdf
+    if shutil.which("pdffonts"):
+        listing = subprocess.run(["pdffonts", str(out / "figures" / "paper_fig1_city_theme.pdf")],
+                                 capture_output=True, text=True).stdout
+        assert re.search(r"WenQuanYi\S*\s+CID TrueType.*yes\s+yes", listing)
+    import pdfplumber
+    with pdfplumber.open(out / "figures" / "paper_fig1_city_theme.pdf") as doc:
+        words = doc.pages[0].extract_text()
+    assert "青岛市" in words and "问题" in words  # real text, not boxes
+
+
+def test_missing_glyph_fails_the_figure(tmp_path):
+    import matplotlib.pyplot as plt
+    from pipeline.figures import GlyphMissing, save_figure, setup_style
+    setup_style()
+    fig, ax = plt.subplots()
+    ax.set_title("社区 \U00013000")  # an Egyptian hieroglyph: no CJK font has it
+    with pytest.raises(GlyphMissing, match="missing"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            save_figure(fig, pd.DataFrame({"x": [1]}), "tofu", tmp_path, ["png"])
+
+
+def test_english_labels(suite):
+    out, _ = suite
+    res = run_notebooks(out, {"lang": "en", "cities": ["青岛市", "哈尔滨"]}, only=["05"])
+    assert res["executed"] == ["05_figures_for_paper.ipynb"]
+    import pdfplumber
+    with pdfplumber.open(out / "figures" / "paper_fig1_city_theme_en.pdf") as doc:
+        text = doc.pages[0].extract_text()
+    assert "Qingdao" in text and "Haerbin" in text and "Problems" in text and "Mechanisms" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text), text  # no Chinese left in the labels
+    data = pd.read_csv(out / "figures" / "paper_fig1_city_theme_en.csv", encoding="utf-8-sig")
+    assert set(data.city) == {"青岛市", "哈尔滨市"} and set(data.label) == {"Qingdao", "Haerbin"}
+
+
+def test_unknown_city_stops_at_the_first_cell(suite):
+    import papermill as pm
+    out, _ = suite
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run_notebooks(out, {"cities": ["成都市"]}, only=["01"])
+    assert "unknown city '成都市'; valid values: 哈尔滨市, 大连市, 牡丹江市, 青岛市" in str(err.value)
+    nb = nbformat.read(out / "notebooks" / "01_corpus_overview.ipynb", as_version=4) \
+        if (out / "notebooks" / "01_corpus_overview.ipynb").exists() else None
+    assert nb is not None
+    with pytest.raises(pm.PapermillExecutionError, match="unknown format 'tiff'"):
+        run_notebooks(out, {"formats": ["pdf", "tiff"]}, only=["01"])
+    from pipeline.config import ParamError
+    with pytest.raises(ParamError, match=r"unknown notebook parameter\(s\) \['colour'\]"):
+        run_notebooks(out, {"colour": "red"})

@@ -81,11 +81,13 @@ from pipeline.config import ROOT
 from pipeline.evaluate import evaluate_items
 
 gold_path = Path(gold) if not gold or Path(gold).is_absolute() else ROOT / gold
+report = None
 if gold and gold_path.exists():
     report, extracted, gold_rows, missing = evaluate_items(io.read_artifact(ctx.data_dir, "themes"),
                                                            io.read_artifact(ctx.data_dir, "documents"),
                                                            pd.read_csv(gold_path), ctx.codebook)
+if report is None or report.empty:
+    print("no gold standard covers this corpus's documents")
+else:
     display(report)
     print("gold items not found:", gold_rows[~gold_rows.found][["doc_id", "theme", "key_phrase"]].to_dict("records"))
-else:
-    print("no gold file for this corpus")

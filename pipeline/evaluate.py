@@ -48,7 +48,10 @@ def evaluate_items(items, documents, gold, codebook=None):
     gold["base"] = gold.source_file.astype(str).str.split("/").str[-1]
     gold = gold.merge(docs[["doc_id", "base"]], on="base", how="left")
     missing = gold[gold.doc_id.isna()].source_file.unique()
-    gold = gold.dropna(subset=["doc_id"])
+    gold = gold.dropna(subset=["doc_id"]).reset_index(drop=True)
+    if gold.empty:  # the gold is about other documents than this run's
+        empty = pd.DataFrame(columns=["theme", "gold", "extracted", "matched", "precision", "recall", "f1"])
+        return empty, items.iloc[0:0].assign(matched=[]), gold.assign(found=[]), list(missing)
     covered = set(gold.doc_id)
     ext = items[items.doc_id.isin(covered)].reset_index(drop=True)
     used_items: set[int] = set()

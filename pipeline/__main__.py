@@ -8,6 +8,8 @@
     label    export the sentences the classifier is least sure of, for a researcher to label
     evaluate extracted items against a hand-coded gold; agreement between two coders
     notebooks execute the notebook suite with papermill → outputs/notebooks/, outputs/figures/
+    export   results.xlsx, LaTeX tables, the REFI-QDA project (.qdpx), the HTML report
+    import-qdpx  a hand-edited .qdpx back into a gold and labels for evaluate/train
 """
 from __future__ import annotations
 
@@ -69,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     nb.add_argument("-y", "--yaml", default=None, help="parameters as a YAML mapping, e.g. -y '{cities: [青岛市], lang: en}'")
     nb.add_argument("-f", "--file", type=Path, default=None, help="parameters from a YAML file")
     nb.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,04")
+    ex = sub.add_parser("export", help="results.xlsx, LaTeX, REFI-QDA .qdpx, HTML report")
+    ex.add_argument("what", nargs="*", default=["all"], help="xlsx, latex, qdpx, report or all (default)")
+    ex.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
+    ex.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
+    iq = sub.add_parser("import-qdpx", help="a hand-edited .qdpx back into gold and labels")
+    iq.add_argument("file", type=Path, help="the .qdpx project")
+    iq.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
+    iq.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
     ev = sub.add_parser("evaluate", help="extracted items against a gold file; coder agreement")
     ev.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder of a run")
     ev.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
@@ -89,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             res = stages.command_label(args.out, params, args.n)
         elif args.command == "notebooks":
             res = stages.run_notebooks(args.out, _notebook_params(args), args.only.split(",") if args.only else None)
+        elif args.command == "export":
+            res = stages.stage_export(args.out, params, args.what)
+        elif args.command == "import-qdpx":
+            res = stages.command_import_qdpx(args.out, params, args.file)
         elif args.command == "evaluate":
             if not args.gold and not args.coders:
                 parser.error("evaluate needs --gold FILE and/or --coders A B")

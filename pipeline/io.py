@@ -19,6 +19,9 @@ from pathlib import Path
 # pandas is imported inside the functions that need it, so that a run whose
 # stages are all up to date starts and finishes in a fraction of a second.
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 # artifact name -> path relative to the output dir
 ARTIFACTS = {
     "documents": "data/documents.parquet",
@@ -30,6 +33,9 @@ ARTIFACTS = {
     "theme_matrix": "tables/theme_matrix.csv",
     "to_label": "labels/to_label.csv",
     "evaluation": "tables/evaluation.csv",
+    "results_xlsx": "tables/results.xlsx",
+    "qdpx": "exports/project.qdpx",
+    "report": "report/index.html",
     "cleaning_report": "data/cleaning_report.csv",
     "ingest_log": "data/ingest_log.csv",
     "run": "run.json",
@@ -51,6 +57,7 @@ def atomic_path(target: Path | str):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -360,6 +360,105 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
     return {"executed": done, "figures": len(list((out / "figures").glob("*.pdf")))}
 
 
+EXPORTS = ("xlsx", "latex", "qdpx", "report")
+
+
+def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict:
+    """results.xlsx, LaTeX tables, the REFI-QDA project and the HTML report."""
+    from .codebook import load_codebook
+    from .compare import practice_matrix
+    from .export import build_latex, build_qdpx, build_workbook, pack_qdpx
+    what = list(what or EXPORTS)
+    unknown = [w for w in what if w not in EXPORTS + ("all",)]
+    if unknown:
+        raise ParamError(f"unknown export {unknown}; choose from: {', '.join(EXPORTS)}, all")
+    if "all" in what:
+        what = list(EXPORTS)
+    codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
+    documents = io.read_artifact(out, "documents")
+    items = io.read_artifact(out, "themes")
+    res = {}
+    if "xlsx" in what or "latex" in what:
+        import pandas as pd
+        table = pd.read_csv(io.artifact_path(out, "theme_items"), encoding="utf-8-sig")
+        matrix = pd.read_csv(io.artifact_path(out, "theme_matrix"), encoding="utf-8-sig")
+    if "xlsx" in what:
+        practice = practice_matrix(items, documents, list(codebook.themes), top_n=10)
+        io.write_bytes(io.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice))
+        res["xlsx"] = str(io.artifact_path(out, "results_xlsx"))
+    if "latex" in what:
+        for name, tex in build_latex(matrix, items, codebook).items():
+            io.write_text(out / "tables" / name, tex)
+        res["latex"] = ["tables/city_theme_matrix.tex", "tables/top_items.tex"]
+    if "qdpx" in what:
+        xml, texts = build_qdpx(documents, items, codebook)
+        io.write_bytes(io.artifact_path(out, "qdpx"), pack_qdpx(xml, texts))
+        res["qdpx"] = {"sources": len(texts), "selections": len(items)}
+    if "report" in what:
+        res["report"] = build_report(out)
+    return res
+
+
+def build_report(out: Path) -> dict:
+    """report/index.html with every executed notebook rendered to HTML and every figure, readable offline:
+    no script or style is fetched from the network, and the CJK font travels with the report."""
+    import re as _re
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from .export import build_report_index
+    from .figures import cjk_font_path
+    report = out / "report"
+    font_url = None
+    try:  # a plain TrueType file: browsers do not load font collections (.ttc)
+        from fontTools.ttLib import TTCollection, TTFont
+        src = cjk_font_path()
+        target = report / "fonts" / "cjk.ttf"
+        if not target.exists():
+            font = TTCollection(str(src)).fonts[0] if src.suffix.lower() == ".ttc" else TTFont(str(src))
+            with io.atomic_path(target) as tmp:
+                font.save(str(tmp))
+        font_url = "fonts/cjk.ttf"
+    except (FileNotFoundError, ImportError, OSError):
+        pass
+    face = (f"<style>@font-face{{font-family:'WenQuanYi Micro Hei';src:url('../{font_url}') format('truetype')}}"
+            "body,td,th,pre,code,.jp-RenderedHTMLCommon{font-family:'WenQuanYi Micro Hei',sans-serif !important}</style>"
+            if font_url else "")
+    exporter = HTMLExporter(template_name="lab")
+    books = []
+    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+        body = _re.sub(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+        body = _re.sub(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", "", body)
+        body = _re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=_re.S)
+        body = body.replace("</head>", face + "</head>", 1)
+        io.write_text(report / "notebooks" / f"{nb_path.stem}.html", body)
+        books.append((nb_path.stem, f"notebooks/{nb_path.stem}.html"))
+    figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
+    run = {}
+    if io.artifact_path(out, "run").exists():
+        run = json.loads(io.artifact_path(out, "run").read_text(encoding="utf-8"))
+    io.write_text(io.artifact_path(out, "report"), build_report_index(books, figures, run, font_url))
+    return {"notebooks": len(books), "figures": len(figures), "index": str(io.artifact_path(out, "report"))}
+
+
+def command_import_qdpx(out: Path, params: dict, path: Path) -> dict:
+    """A hand-edited .qdpx → exports/qdpx_gold.csv (for evaluate) and corpus-ready labels."""
+    from .codebook import load_codebook
+    from .export import read_qdpx
+    codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
+    codings, gold, labels = read_qdpx(Path(path).read_bytes(), codebook)
+    documents = io.read_artifact(out, "documents", columns=["doc_id", "source_file"])
+    files = dict(zip(documents.doc_id, documents.source_file))
+    gold["source_file"] = gold.source_file.map(lambda d: files.get(d, d))
+    io.write_table(codings, out / "exports" / "qdpx_codings.csv", bom=True)
+    io.write_table(gold, out / "exports" / "qdpx_gold.csv", bom=True)
+    io.write_table(labels, out / "exports" / "qdpx_labels.csv", bom=True)
+    return {"codings": len(codings), "gold": str(out / "exports" / "qdpx_gold.csv"),
+            "labels": str(out / "exports" / "qdpx_labels.csv")}
+
+
 def manifest_hash(corpus: Path) -> str | None:
     m = corpus / "manifest.csv"
     return io.sha256_file(m) if m.exists() else None

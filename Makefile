@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= corpus
 OUT ?= outputs
 
-.PHONY: help install run data notebooks test bench clean-outputs
+.PHONY: help install run data notebooks export test bench clean-outputs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -21,12 +21,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-run: install  ## run the whole job on corpus/ and write outputs/ (data stages, then the notebooks)
+run: install  ## run the whole job on corpus/ and write outputs/ (data stages, notebooks, exports)
 	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
 	$(PY) -m pipeline notebooks --out $(OUT)
+	$(PY) -m pipeline export --out $(OUT)
 
 data: install  ## data stages only (no notebooks)
 	$(PY) -m pipeline run --corpus $(CORPUS) --out $(OUT)
+
+export: install  ## Excel, LaTeX, REFI-QDA project and HTML report from outputs/
+	$(PY) -m pipeline export --out $(OUT)
 
 notebooks: install  ## execute the notebook suite on the data in outputs/
 	$(PY) -m pipeline notebooks --out $(OUT)

@@ -6,9 +6,13 @@ On the 72 city reports (cities-2024/txt) plus the 31 provincial reports
 (provinces-2026/*.csv), in one run, it times:
 
   (a) baseline   read every file and jieba.lcut its text, in one process
-  (b) cold       python -m pipeline run on an empty output folder
+  (b) cold       python -m pipeline run --until segment on an empty output folder: reading,
+                 cleaning, metadata, places, sentences, structure and tokens — the work the
+                 baseline stands for, and much more
   (c) warm       the same command again, nothing changed
   (d) one edit   one document changed: only it is cleaned and segmented again
+  (e) full       python -m pipeline run (adds theme extraction and the classifier), cold, warm
+                 and with one document edited
 
 and the same (a)/(b) on the corpus repeated ``--scale`` times under new names.
 Each copy gets one extra line ("副本 N") so that the copies are not the same
@@ -143,7 +147,7 @@ def main() -> int:
             corpus, out = tmp / f"corpus{scale}", tmp / f"out{scale}"
             mb = build_corpus(args.shared, corpus, scale)
             a, a_mem, _ = measure([PY, "-c", BASELINE, str(corpus / "raw")], env)
-            run = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(out)]
+            run = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(out), "--until", "segment"]
             b, b_mem, _ = measure(run, env)
             r = {"input_mb": round(mb, 2), "files": len(list((corpus / "raw").iterdir())),
                  "baseline_s": round(a, 2), "baseline_mb_per_s": round(mb / a, 2), "baseline_peak_mb": round(a_mem),
@@ -155,6 +159,13 @@ def main() -> int:
                 d, _, log = measure(run, env)
                 r.update({"warm_s": round(c, 3), "warm_peak_mb": round(c_mem), "one_edit_s": round(d, 2),
                           "one_edit_log": log.strip()[-200:]})
+                full = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(tmp / "full")]
+                e1, e_mem, _ = measure(full, env)
+                e2, _, _ = measure(full, env)
+                victim.write_text(victim.read_text(encoding="utf-8") + "\n再补充一句。\n", encoding="utf-8")
+                e3, _, _ = measure(full, env)
+                r.update({"full_cold_s": round(e1, 2), "full_cold_peak_mb": round(e_mem), "full_warm_s": round(e2, 3),
+                          "full_one_edit_s": round(e3, 2)})
                 res["engine_agreement"] = engine_agreement(out)
             res[f"x{scale}"] = r
         x1, xs = res["x1"], res[f"x{args.scale}"]
@@ -170,9 +181,11 @@ def main() -> int:
     x1, xs = res["x1"], res[f"x{args.scale}"]
     print(f"corpus: {x1['files']} files, {x1['input_mb']} MB; {res['cores']} cores")
     print(f"(a) baseline  read + jieba.lcut, one process : {x1['baseline_s']:7.2f} s  {x1['baseline_mb_per_s']:5.2f} MB/s  peak {x1['baseline_peak_mb']} MB")
-    print(f"(b) pipeline run, cold                       : {x1['cold_s']:7.2f} s  {x1['cold_mb_per_s']:5.2f} MB/s  peak {x1['cold_peak_mb']} MB")
-    print(f"(c) pipeline run, warm                       : {x1['warm_s']:7.3f} s")
-    print(f"(d) pipeline run, one document edited        : {x1['one_edit_s']:7.2f} s")
+    print(f"(b) pipeline run --until segment, cold       : {x1['cold_s']:7.2f} s  {x1['cold_mb_per_s']:5.2f} MB/s  peak {x1['cold_peak_mb']} MB")
+    print(f"(c) pipeline run --until segment, warm       : {x1['warm_s']:7.3f} s")
+    print(f"(d) --until segment, one document edited     : {x1['one_edit_s']:7.2f} s")
+    print(f"(e) full run with themes: cold {x1['full_cold_s']:.2f} s (peak {x1['full_cold_peak_mb']} MB), "
+          f"warm {x1['full_warm_s']:.3f} s, one document edited {x1['full_one_edit_s']:.2f} s")
     print(f"x{args.scale} corpus ({xs['files']} files, {xs['input_mb']} MB): baseline {xs['baseline_s']:.2f} s, cold {xs['cold_s']:.2f} s  {xs['cold_mb_per_s']:.2f} MB/s  peak {xs['cold_peak_mb']} MB")
     for k, v in res["ratios"].items():
         print(f"ratio {k:28s} {v}")

@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    _common(sub.add_parser("run", help="run every data stage"))
+    run_p = sub.add_parser("run", help="run every data stage")
+    _common(run_p)
+    run_p.add_argument("--until", choices=["ingest", "segment", "themes"], default=None,
+                       help="stop after this stage (default: run them all)")
     _common(sub.add_parser("ingest", help="read, clean and describe documents"))
     for name, text in (("segment", "sentences, structure and tokens of ingested documents"),
                        ("themes", "theme items from the segmented documents"),
@@ -110,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "ingest":
             res = stages.stage_ingest(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
         else:
-            res = stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict)
+            res = stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict,
+                             args.until)
     except (ParamError, NothingRead, FileNotFoundError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -194,7 +194,7 @@ def load_theme_model(out: Path, params: dict, codebook):
         io.write_artifact(metrics, out, "classifier_metrics", bom=True)
         model = train(labels, str(lexicon), params["seed"])
         io.save_model(path, model)
-    return model, labels
+    return model, labels, key
 
 
 def theme_tables(items, documents, codebook, lang: str = "zh"):
@@ -236,18 +236,42 @@ def stage_themes(out: Path, params: dict) -> dict:
     done = cache.fingerprint_matches("themes", fp)
     if done is not None and _outputs_exist(out, ["themes", "theme_items", "theme_matrix", "classifier_metrics"]):
         return {**done, "up_to_date": True}
+    import pandas as pd
     documents = io.read_artifact(out, "documents")
-    sentences = io.read_artifact(out, "sentences")
-    tokens = io.read_artifact(out, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
-    items = extract_items(sentences, tokens, codebook, dictionary_pos(str(lexicon)))
-    model, labels = load_theme_model(out, params, codebook)
-    items = add_model_items(items, sentences, model, codebook, float(p["model_threshold"]), set(labels.key))
+    model, labels, model_key = load_theme_model(out, params, codebook)
+    # items are cached per document: a changed document, and only it, is coded again
+    version = _fingerprint("theme-doc", codebook.sha256, p, params["seed"], params["segment"],
+                           io.sha256_file(lexicon), io.code_version(PACKAGE), model_key)
+    keys = {r.doc_id: _fingerprint(version, r.text, r.title)[:32] for r in documents.itertuples()}
+    parts, missing = [], []
+    for doc_id in sorted(keys):
+        hit = cache.get_object("themes", keys[doc_id])
+        if hit is None:
+            missing.append(doc_id)
+        else:
+            parts.append(hit)
+    if missing:
+        sentences = io.read_artifact(out, "sentences")
+        tokens = io.read_artifact(out, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
+        sentences = sentences[sentences.doc_id.isin(missing)]
+        tokens = tokens[tokens.doc_id.isin(missing)]
+        new = extract_items(sentences, tokens, codebook, dictionary_pos(str(lexicon)))
+        new = add_model_items(new, sentences, model, codebook, float(p["model_threshold"]), set(labels.key))
+        for doc_id in missing:
+            part = new[new.doc_id == doc_id].reset_index(drop=True)
+            cache.put_object("themes", keys[doc_id], part)
+            parts.append(part)
+    items = pd.concat([x for x in parts if len(x)] or parts[:1], ignore_index=True)
+    items = items.sort_values(["doc_id", "start", "theme", "item"], kind="stable").reset_index(drop=True)
+    items["item_start"] = items["item_start"].astype("Int64")
+    items["item_end"] = items["item_end"].astype("Int64")
     io.write_artifact(items, out, "themes")
     table, matrix = theme_tables(items, documents, codebook)
     io.write_artifact(table, out, "theme_items", bom=True)
     io.write_artifact(matrix, out, "theme_matrix", bom=True)
     result = {"items": len(items), **{t: int((items.theme == t).sum()) for t in codebook.themes},
-              "codebook_version": codebook.version, "codebook_sha256": codebook.sha256[:16]}
+              "documents_coded": len(missing), "codebook_version": codebook.version,
+              "codebook_sha256": codebook.sha256[:16]}
     cache.store_fingerprint("themes", fp, result)
     return result
 
@@ -256,7 +280,7 @@ def command_train(out: Path, params: dict) -> dict:
     """Cross-validate and train the classifier on every label file; print the metrics."""
     from .codebook import load_codebook
     codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
-    _, labels = load_theme_model(out, params, codebook)
+    _, labels, _ = load_theme_model(out, params, codebook)
     metrics = io.read_artifact(out, "classifier_metrics")
     print(metrics.to_string(index=False))
     return {"labelled_sentences": len(labels), "files": sorted(set(labels.file)),
@@ -269,7 +293,7 @@ def command_label(out: Path, params: dict, n: int | None = None) -> dict:
     from .classifier import least_confident
     from .codebook import load_codebook
     codebook = load_codebook(resource(params["themes"]["codebook"], "codebook.yaml"))
-    model, labels = load_theme_model(out, params, codebook)
+    model, labels, _ = load_theme_model(out, params, codebook)
     sentences = io.read_artifact(out, "sentences")
     documents = io.read_artifact(out, "documents", columns=["doc_id", "source_file"])
     pick = least_confident(model, sentences, n or int(params["themes"]["label_batch"]), set(labels.key))
@@ -505,11 +529,18 @@ def run_record(corpus: Path, params: dict, stages: dict) -> dict:
     }
 
 
+DATA_STAGES = ("ingest", "segment", "themes")
+
+
 def run(corpus: Path, out: Path, params: dict, manifest: Path | None = None, use_manifest: bool = True,
-        strict: bool = False) -> dict:
-    """Every data stage in order, then the run record."""
+        strict: bool = False, until: str | None = None) -> dict:
+    """Every data stage in order (or up to ``until``), then the run record."""
+    if until is not None and until not in DATA_STAGES:
+        raise ParamError(f"unknown stage '{until}' (stages: {', '.join(DATA_STAGES)})")
     stages = {"ingest": stage_ingest(corpus, out, params, manifest, use_manifest, strict)}
-    stages["segment"] = stage_segment(out, params)
-    stages["themes"] = stage_themes(out, params)
+    if until != "ingest":
+        stages["segment"] = stage_segment(out, params)
+    if until not in ("ingest", "segment"):
+        stages["themes"] = stage_themes(out, params)
     io.write_run_record(out, run_record(corpus, params, stages))
     return stages

@@ -40,7 +40,6 @@ ENUM_MARK = (r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四�
 class CleanResult:
     text: str  # clean, simplified script
     text_original: str  # clean, original script
-    offsets: list[int]  # raw offset of each character of text
     removals: list  # list[Removal]
     counts: dict[str, int]
     script: str  # "simplified" | "traditional"
@@ -479,4 +478,4 @@ def clean_text(raw: str, rules: Rules) -> CleanResult:
     t = normalise_width(t)
     script = detect_script(t.text)
     simplified = to_simplified(t.text) if script == "traditional" else t.text
-    return CleanResult(simplified, t.text, list(t.offsets), t.removals, t.counts, script)
+    return CleanResult(simplified, t.text, t.removals, t.counts, script)

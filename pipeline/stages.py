@@ -34,13 +34,7 @@ def _sentence_types():
             "is_heading": pa.bool_(), "enum_marker": pa.string(), "item_lead": pa.string()}
 
 
-class _Types(dict):
-    def __missing__(self, key):
-        self.update(_sentence_types())
-        return self[key]
 
-
-SENTENCE_TYPES = _Types()
 
 TRACKED_PACKAGES = ["pandas", "pyarrow", "jieba", "opencc", "python-docx", "pdfplumber", "charset-normalizer",
                     "cpca", "scikit-learn", "seaborn", "matplotlib", "papermill", "networkx", "joblib"]
@@ -63,7 +57,8 @@ def stage_ingest(corpus: Path, out: Path, params: dict, manifest: Path | None = 
     cache = io.Cache(out / "cache")
     if manifest is None and use_manifest and (corpus / "manifest.csv").exists():
         manifest = corpus / "manifest.csv"
-    fp = _fingerprint("ingest", corpus_hash(corpus, list(params["ingest"]["exclude"])),
+    corpus_sha = corpus_hash(corpus, list(params["ingest"]["exclude"]))
+    fp = _fingerprint("ingest", corpus_sha,
                       io.sha256_file(manifest) if (manifest and use_manifest and Path(manifest).exists()) else None,
                       {k: params[k] for k in ("ingest", "clean", "metadata", "places")}, strict,
                       [io.sha256_file(resource(params["clean"]["rules"], "cleaning.yaml")),
@@ -81,7 +76,7 @@ def stage_ingest(corpus: Path, out: Path, params: dict, manifest: Path | None = 
     io.write_artifact(documents, out, "documents")
     io.write_artifact(report, out, "cleaning_report", bom=True)
     io.write_artifact(log, out, "ingest_log", bom=True)
-    result = {"documents": len(documents), "problems": len(log)}
+    result = {"documents": len(documents), "problems": len(log), "corpus_sha256": corpus_sha}
     cache.store_fingerprint("ingest", fp, result)
     return result
 
@@ -98,8 +93,9 @@ def segment_one(doc_id: str, text: str, title: str | None, want_sentences: bool,
     sent_tab = tok_tab = None
     if want_sentences:
         cols = {c: [r[c] for r in sents] for c in SENTENCE_COLUMNS[1:]}
+        types = _sentence_types()
         sent_tab = pa.table({"doc_id": pa.array([doc_id] * len(sents), pa.string()),
-                             **{c: pa.array(cols[c], SENTENCE_TYPES[c]) for c in SENTENCE_COLUMNS[1:]}})
+                             **{c: pa.array(cols[c], types[c]) for c in SENTENCE_COLUMNS[1:]}})
     if want_tokens:
         words, tags, starts, ends = tokenize(text, lexicon, engine, pos)
         s_start = np.array([r["start"] for r in sents], dtype=np.int64)
@@ -514,7 +510,7 @@ def run_record(corpus: Path, params: dict, stages: dict) -> dict:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),
         "corpus": str(corpus),
-        "corpus_sha256": corpus_hash(corpus, list(params["ingest"]["exclude"])),
+        "corpus_sha256": stages["ingest"]["corpus_sha256"],
         "manifest_sha256": manifest_hash(corpus),
         "params": params,
         "resources": {"cleaning_rules_sha256": io.sha256_file(rules),

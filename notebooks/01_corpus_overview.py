@@ -32,7 +32,7 @@ dpi: int = 300                       # resolution of PNG figures
 seed: int = 42                       # seed of everything random
 
 # %%
-from pipeline.notebook import cleaning_audit, documents_per_city, setup
+from pipeline.report.notebook import cleaning_audit, documents_per_city, setup
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 docs = ctx.documents
@@ -83,8 +83,8 @@ fig
 
 # %%
 import pandas as pd
-from pipeline import io
+from pipeline import catalog
 
-report = pd.read_csv(io.artifact_path(ctx.data_dir, "cleaning_report"), encoding="utf-8-sig")
+report = pd.read_csv(catalog.artifact_path(ctx.data_dir, "cleaning_report"), encoding="utf-8-sig")
 report = report[report.doc_id.isin(docs.doc_id)]
 report.groupby("rule").agg(spans=("n_chars", "size"), characters=("n_chars", "sum")).sort_values("characters", ascending=False)

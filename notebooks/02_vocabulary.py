@@ -34,7 +34,7 @@ seed: int = 42                       # seed of everything random
 
 # %%
 from pipeline import compare
-from pipeline.notebook import city_of, keyness, setup
+from pipeline.report.notebook import city_of, keyness, setup
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 by_doc = compare.term_counts(ctx.tokens, ctx.stopwords)

@@ -34,8 +34,8 @@ gold: str = "corpus/gold/seeds_gold.csv"  # hand-coded gold for the evaluation, 
 
 # %%
 import pandas as pd
-from pipeline import io
-from pipeline.notebook import setup, theme_profiles
+from pipeline import catalog
+from pipeline.report.notebook import setup, theme_profiles
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 items = ctx.items.merge(ctx.documents[["doc_id", "city"]], on="doc_id", how="left")
@@ -68,7 +68,7 @@ fig
 # five-fold stratified cross-validation.
 
 # %%
-pd.read_csv(io.artifact_path(ctx.data_dir, "classifier_metrics"), encoding="utf-8-sig")
+pd.read_csv(catalog.artifact_path(ctx.data_dir, "classifier_metrics"), encoding="utf-8-sig")
 
 # %% [markdown]
 # ## Against the gold
@@ -78,13 +78,13 @@ pd.read_csv(io.artifact_path(ctx.data_dir, "classifier_metrics"), encoding="utf-
 # %%
 from pathlib import Path
 from pipeline.config import ROOT
-from pipeline.evaluate import evaluate_items
+from pipeline.themes.evaluate import evaluate_items
 
 gold_path = Path(gold) if not gold or Path(gold).is_absolute() else ROOT / gold
 report = None
 if gold and gold_path.exists():
-    report, extracted, gold_rows, missing = evaluate_items(io.read_artifact(ctx.data_dir, "themes"),
-                                                           io.read_artifact(ctx.data_dir, "documents"),
+    report, extracted, gold_rows, missing = evaluate_items(catalog.read_artifact(ctx.data_dir, "themes"),
+                                                           catalog.read_artifact(ctx.data_dir, "documents"),
                                                            pd.read_csv(gold_path), ctx.codebook)
 if report is None or report.empty:
     print("no gold standard covers this corpus's documents")

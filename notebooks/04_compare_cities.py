@@ -34,7 +34,7 @@ n_topics: int = 5                    # topics of the NMF model
 
 # %%
 from pipeline import compare
-from pipeline.notebook import city_theme_heatmap, cooccurrence, setup, similarity, topic_prevalence
+from pipeline.report.notebook import city_theme_heatmap, cooccurrence, setup, similarity, topic_prevalence
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 ctx.matrix

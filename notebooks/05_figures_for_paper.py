@@ -32,7 +32,7 @@ dpi: int = 600                       # resolution of PNG figures (print quality)
 seed: int = 42                       # seed of layouts and models
 
 # %%
-from pipeline.notebook import city_theme_heatmap, cooccurrence, keyness, setup, similarity, theme_profiles
+from pipeline.report.notebook import city_theme_heatmap, cooccurrence, keyness, setup, similarity, theme_profiles
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 

@@ -13,16 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from .errors import ParamError
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 RESOURCES = PACKAGE / "resources"
 DEFAULT_PARAMS = ROOT / "params.yaml"
 DEFAULT_CORPUS = ROOT / "corpus"
 DEFAULT_OUT = ROOT / "outputs"
-
-
-class ParamError(ValueError):
-    """A parameter file or value that cannot be used; the message says which."""
 
 
 def _merge(base: dict, override: dict, path: str = "") -> dict:
@@ -61,3 +59,47 @@ def resource(path_or_none: str | None, default_name: str) -> Path:
             raise ParamError(f"resource file not found: {p}")
         return p
     return RESOURCES / default_name
+
+
+# Resource files a stage can read: name -> (the parameter that replaces it, the shipped file).
+# Stages declare them by name; the runner hashes their bytes into the stage's version.
+RESOURCE_FILES = {
+    "cleaning_rules": ("clean.rules", "cleaning.yaml"),
+    "genres": ("metadata.genres", "genres.yaml"),
+    "gazetteer": ("places.gazetteer", None),            # None: the national table shipped by cpca
+    "block_phrases": ("places.block_phrases", "place_block_phrases.txt"),
+    "userdict": ("segment.userdict", "userdict.txt"),
+    "stopwords": ("segment.stopwords", "stopwords.txt"),
+    "codebook": ("themes.codebook", "codebook.yaml"),
+    "labels": ("themes.labels", None),                  # a list of file patterns
+}
+
+
+def param(params: dict, path: str):
+    """The value at a dotted path ("segment.engine"); a ParamError names a path that does not exist."""
+    value = params
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ParamError(f"unknown parameter '{path}'")
+        value = value[part]
+    return value
+
+
+def resource_files(name: str, params: dict) -> list[Path]:
+    """The files behind a named resource under these parameters (the user's, else the shipped ones)."""
+    if name not in RESOURCE_FILES:
+        raise ParamError(f"unknown resource '{name}' (known: {', '.join(RESOURCE_FILES)})")
+    path, default = RESOURCE_FILES[name]
+    value = param(params, path)
+    if name == "labels":
+        import glob
+        out: list[Path] = []
+        for pattern in value or []:
+            p = Path(pattern)
+            out += sorted(Path(x) for x in glob.glob(str(p if p.is_absolute() else ROOT / p)))
+        return out
+    if name == "gazetteer" and not value:
+        from .ingest.places import default_gazetteer_path
+        table = default_gazetteer_path()
+        return [f for f in (table, table.parent / "56_nations.csv") if f.exists()]
+    return [resource(value, default)]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline import compare
-from pipeline.figures import place_en
+from pipeline.report.figures import place_en
 
 
 def test_log_odds_informative_dirichlet_against_hand_computation():

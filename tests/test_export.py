@@ -17,10 +17,12 @@ import pytest
 from lxml import etree
 
 from conftest import CORPUS, SHARED
-from pipeline.codebook import load_codebook
+from pipeline.themes.codebook import load_codebook
 from pipeline.config import RESOURCES
-from pipeline.export import NS, build_qdpx, latex_escape, pack_qdpx, read_qdpx
-from pipeline.stages import command_import_qdpx, run, run_notebooks, stage_export
+from pipeline.report.export import NS, build_qdpx, latex_escape, pack_qdpx, read_qdpx
+from pipeline.commands import command_import_qdpx, stage_export
+from pipeline.report.execute import run_notebooks
+from pipeline.stages import run
 
 CODEBOOK = load_codebook(RESOURCES / "codebook.yaml")
 

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import CORPUS
 from pipeline.config import ROOT
-from pipeline.stages import run, run_notebooks
+from pipeline.report.execute import run_notebooks
+from pipeline.stages import run
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -91,7 +92,7 @@ def test_pdf_embeds_the_cjk_font_as_truetype(suite):
 
 def test_missing_glyph_fails_the_figure(tmp_path):
     import matplotlib.pyplot as plt
-    from pipeline.figures import GlyphMissing, save_figure, setup_style
+    from pipeline.report.figures import GlyphMissing, save_figure, setup_style
     setup_style()
     fig, ax = plt.subplots()
     ax.set_title("社区 \U00013000")  # an Egyptian hieroglyph: no CJK font has it

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SEEDS
-from pipeline.places import attribute, document_level, load_gazetteer
+from pipeline.ingest.places import attribute, document_level, load_gazetteer
 
 EXPECTED = {  # (province, city, district) the seeds are about
     "qingdao": ("山东省", "青岛市", "市南区"),

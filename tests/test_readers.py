@@ -11,7 +11,8 @@ import pytest
 from conftest import CORPUS, SEEDS, need_shared
 from pipeline.ingest import ingest_corpus
 from pipeline.ingest.readers import ReadError, decode_bytes, read_bytes
-from pipeline.stages import NothingRead, run, stage_ingest
+from pipeline.errors import NothingRead
+from pipeline.stages import run
 
 QINGDAO = (CORPUS / "raw" / f"{SEEDS['qingdao']}.txt").read_text(encoding="utf-8")
 HARBIN = (CORPUS / "raw" / f"{SEEDS['harbin']}.txt").read_text(encoding="utf-8")
@@ -67,7 +68,7 @@ def test_bad_inputs_each_get_one_clear_line_and_the_rest_goes_on(tmp_path, param
         f.seek(50 * 1024 * 1024 - 1)
         f.write(b"\0")
     out = tmp_path / "out"
-    stage_ingest(corpus, out, params, use_manifest=False)
+    run(corpus, out, params, use_manifest=False, until="ingest")
     err = capsys.readouterr().err.strip().split("\n")
     docs = pd.read_parquet(out / "data" / "documents.parquet")
     log = pd.read_csv(out / "data" / "ingest_log.csv")
@@ -92,11 +93,11 @@ def test_bad_inputs_each_get_one_clear_line_and_the_rest_goes_on(tmp_path, param
 def test_nothing_readable_fails_and_strict_fails(tmp_path, params):
     corpus = _corpus(tmp_path, {"empty.txt": b"", "bin.txt": b"\x00\x01\x02" * 100})
     with pytest.raises(NothingRead):
-        stage_ingest(corpus, tmp_path / "out", params, use_manifest=False)
+        run(corpus, tmp_path / "out", params, use_manifest=False, until="ingest")
     corpus2 = _corpus(tmp_path / "b", {"good.txt": QINGDAO.encode(), "bin.txt": b"\x00\x01" * 100})
     with pytest.raises(NothingRead, match="strict"):
-        stage_ingest(corpus2, tmp_path / "out2", params, use_manifest=False, strict=True)
-    stage_ingest(corpus2, tmp_path / "out3", params, use_manifest=False)  # not strict: goes on
+        run(corpus2, tmp_path / "out2", params, use_manifest=False, strict=True, until="ingest")
+    run(corpus2, tmp_path / "out3", params, use_manifest=False, until="ingest")  # not strict: goes on
 
 
 def test_cli_reports_errors_without_traceback(tmp_path, capsys):

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import CORPUS, SEEDS
 from pipeline.config import RESOURCES
-from pipeline.segment import cut, read_lexicon
-from pipeline.stages import stage_ingest, stage_segment
-from pipeline.structure import sentences, split_sentences
+from pipeline.segment.tokens import cut, read_lexicon
+from pipeline.stages import run, run_one
+from pipeline.segment.structure import sentences, split_sentences
 
 LEX = RESOURCES / "userdict.txt"
 
@@ -18,8 +18,8 @@ LEX = RESOURCES / "userdict.txt"
 @pytest.fixture(scope="module")
 def seg_out(tmp_path_factory, params):
     out = tmp_path_factory.mktemp("seg")
-    stage_ingest(CORPUS, out, params, use_manifest=False)
-    stage_segment(out, params)
+    run(CORPUS, out, params, use_manifest=False, until="ingest")
+    run_one("segment", out, params)
     return out
 
 
@@ -163,8 +163,8 @@ def test_same_output_with_one_and_two_workers(tmp_path, params):
     for n in (1, 2):
         out = tmp_path / f"w{n}"
         p = {**params, "n_jobs": n}
-        stage_ingest(CORPUS, out, p, use_manifest=False)
-        stage_segment(out, p)
+        run(CORPUS, out, p, use_manifest=False, until="ingest")
+        run_one("segment", out, p)
         outs.append(out)
     for name in ("sentences.parquet", "tokens.parquet"):
         assert (outs[0] / "data" / name).read_bytes() == (outs[1] / "data" / name).read_bytes()
@@ -174,22 +174,22 @@ def test_cache_invalidation(tmp_path, params):
     corpus = tmp_path / "c"
     shutil.copytree(CORPUS / "raw", corpus / "raw")
     out = tmp_path / "out"
-    stage_ingest(corpus, out, params, use_manifest=False)
-    first = stage_segment(out, params)
+    run(corpus, out, params, use_manifest=False, until="ingest")
+    first = run_one("segment", out, params)
     assert first["tokens_computed"] == 5
-    again = stage_segment(out, params)
+    again = run_one("segment", out, params)
     assert again.get("up_to_date") and again["tokens_computed"] == 0
     # one document changes: only it is segmented again
     f = corpus / "raw" / f"{SEEDS['dalian']}.txt"
     f.write_text(f.read_text(encoding="utf-8").replace("显示全部", "新增一句话。\n显示全部"), encoding="utf-8")
-    stage_ingest(corpus, out, params, use_manifest=False)
-    one = stage_segment(out, params)
+    run(corpus, out, params, use_manifest=False, until="ingest")
+    one = run_one("segment", out, params)
     assert (one["sentences_computed"], one["tokens_computed"]) == (1, 1)
     # the dictionary changes: every document's tokens, no document's sentences
     lex = tmp_path / "userdict.txt"
     lex.write_text(LEX.read_text(encoding="utf-8") + "区域性党建 2000 nz\n", encoding="utf-8")
     p2 = {**params, "segment": {**params["segment"], "userdict": str(lex)}}
-    two = stage_segment(out, p2)
+    two = run_one("segment", out, p2)
     assert (two["sentences_computed"], two["tokens_computed"]) == (0, 5)
     toks = pd.read_parquet(out / "data" / "tokens.parquet")
     assert "区域性党建" in set(toks.token)
@@ -197,13 +197,13 @@ def test_cache_invalidation(tmp_path, params):
 
 def test_unknown_engine_is_a_clear_error(tmp_path, params):
     from pipeline.config import ParamError
-    stage_ingest(CORPUS, tmp_path, params, use_manifest=False)
+    run(CORPUS, tmp_path, params, use_manifest=False, until="ingest")
     with pytest.raises(ParamError, match="segment.engine 'turbo'"):
-        stage_segment(tmp_path, {**params, "segment": {**params["segment"], "engine": "turbo"}})
+        run_one("segment", tmp_path, {**params, "segment": {**params["segment"], "engine": "turbo"}})
 
 
 def test_pos_tags_when_asked(seg):
-    from pipeline.segment import tokenize
+    from pipeline.segment.tokens import tokenize
     docs, _, _ = seg
     text = docs.loc[SEEDS["qingdao"], "text"]
     words, tags, starts, ends = tokenize(text, LEX, pos=True)

@@ -8,10 +8,11 @@ import pytest
 import yaml
 
 from conftest import CORPUS, SEEDS, need_shared
-from pipeline.codebook import CodebookError, load_codebook, parse_codebook
+from pipeline.themes.codebook import CodebookError, load_codebook, parse_codebook
 from pipeline.config import RESOURCES
-from pipeline.evaluate import evaluate_items
-from pipeline.stages import command_evaluate, command_label, command_train, run, stage_ingest, stage_segment, stage_themes
+from pipeline.themes.evaluate import evaluate_items
+from pipeline.commands import command_evaluate, command_label, command_train
+from pipeline.stages import run, run_one
 
 CODEBOOK = RESOURCES / "codebook.yaml"
 GOLD = CORPUS / "gold" / "seeds_gold.csv"
@@ -119,8 +120,9 @@ def test_classifier_cross_validated_and_deterministic(seed_run, params):
     assert set(m.index) >= {"problem", "mechanism", "carrier", "measure", "none", "macro"}
     assert m.loc["macro", "f1"] >= 0.65 and m.loc["problem", "f1"] >= 0.7
     assert m.labelled_sentences.iloc[0] >= 400
-    from pipeline.classifier import label_files, load_labels, predict, train
-    labels = load_labels(label_files(params["themes"]["labels"], RESOURCES.parent.parent), ["problem", "mechanism", "carrier", "measure"])
+    from pipeline.config import resource_files
+    from pipeline.themes.classifier import load_labels, predict, train
+    labels = load_labels(resource_files("labels", params), ["problem", "mechanism", "carrier", "measure"])
     texts = ["建立健全社区党建联席会议制度。", "社区党组织工作经费没有保障。"]
     a = predict(train(labels, str(RESOURCES / "userdict.txt"), 42), texts)
     b = predict(train(labels, str(RESOURCES / "userdict.txt"), 42), texts)
@@ -171,9 +173,9 @@ def test_evaluate_command_and_kappa(seed_run, params, capsys, tmp_path):
 @pytest.fixture(scope="module")
 def city_run(tmp_path_factory, params):
     out = tmp_path_factory.mktemp("cities")
-    stage_ingest(need_shared("cities-2024", "txt"), out, params, use_manifest=False)
-    stage_segment(out, params)
-    stage_themes(out, params)
+    run(need_shared("cities-2024", "txt"), out, params, use_manifest=False, until="ingest")
+    run_one("segment", out, params)
+    run_one("themes", out, params)
     return pd.read_parquet(out / "data" / "themes.parquet"), pd.read_parquet(out / "data" / "documents.parquet")
 
 

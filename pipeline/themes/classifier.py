@@ -9,10 +9,9 @@ Everything random takes the run's seed.
 """
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 
-from .evaluate import norm
+from ..text import norm
 
 
 class Tokens:
@@ -22,7 +21,7 @@ class Tokens:
         self.lexicon = str(lexicon)
 
     def __call__(self, text: str) -> list[str]:
-        from .segment import cut
+        from ..segment.tokens import cut
         return [t for t in cut(text, self.lexicon) if t.strip()]
 
 
@@ -53,15 +52,6 @@ def load_labels(paths: list[str | Path], themes: list[str]):
     out["key"] = out.text.map(norm)
     # a later file's label for the same sentence wins (a researcher's correction)
     return out.drop_duplicates("key", keep="last").reset_index(drop=True)
-
-
-def label_files(patterns: list[str], root: Path) -> list[Path]:
-    out = []
-    for pat in patterns:
-        p = Path(pat)
-        full = str(p if p.is_absolute() else root / p)
-        out += sorted(Path(x) for x in glob.glob(full))
-    return out
 
 
 def build_model(lexicon: str, seed: int):

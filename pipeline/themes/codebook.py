@@ -12,12 +12,14 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import PipelineError
+
 LIST_FIELDS = ("heading_cues", "cue_words", "suffixes", "item_patterns", "passage_cues", "passage_end", "generic",
                "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words",
                "passage_weak_cues", "passage_overcome")
 
 
-class CodebookError(ValueError):
+class CodebookError(PipelineError, ValueError):
     """A codebook that cannot be used; the message names the entry."""
 
 

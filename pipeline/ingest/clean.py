@@ -26,14 +26,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
+from ..text import CJK, ENUM_MARK
 from .tracked import Edit, TrackedText
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK}]")
 SENT_END = "。！？!?；;"
-# enumeration markers that open a heading or list item
-ENUM_MARK = (r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|"
-             r"[一二三四五六七八九十]{1,3}是|\d{1,2}[、．.](?!\d)|[（(]\d{1,2}[)）]|[①-⑳]|第[一二三四五六七八九十]{1,3}[，,、])")
 
 
 @dataclass

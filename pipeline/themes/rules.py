@@ -31,6 +31,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..text import ENUM_WORD, FIRST_MARKER, norm
 from .codebook import Codebook
 
 CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
@@ -49,7 +50,6 @@ STOP_VERBS = {"建立", "健全", "完善", "形成", "构建", "搭建", "打�
               "该", "此", "其", "攻坚", "建设", "争创", "应用", "上", "做优", "做大", "建强", "引进", "招引", "高水平", "高标准", "高质量", "这种", "这一", "作为", "引导", "支持", "鼓励", "推动", "促进", "保障", "规范", "坚持", "围绕",
               "依靠", "借助", "运用", "纳入", "完成", "取得", "实现", "达到", "形成了", "建立了", "成立了", "组建了",
               "顺应", "适应", "符合", "面向", "聚焦", "突出", "提高", "增强", "扩大", "拓展", "培育", "发展", "加大"}
-FIRST_MARKER = re.compile(r"一是要|一是|一要|第一|首先|1[、．.]|[（(][一1][)）]|①|一、")
 ITEM_COLUMNS = ["doc_id", "theme", "item", "canonical", "method", "score", "evidence", "start", "end",
                 "item_start", "item_end", "sent_id", "section_path"]
 
@@ -64,7 +64,7 @@ def dictionary_pos(lexicon: str) -> dict[str, str]:
     is what jieba.posseg does for dictionary words, without its slow HMM
     pass for the rest (unknown words count as nouns here)."""
     import jieba
-    from .segment import read_lexicon
+    from ..segment.tokens import read_lexicon
     tags: dict[str, str] = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
         for line in f:
@@ -175,7 +175,7 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
         while j >= 0 and k - j <= max_tokens:
             w, wa, wb = tokens[j]
             if wb != start or w in STOP_VERBS or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w) \
-                    or re.fullmatch(r"[一二三四五六七八九十]+[是要]|第[一二三四五六七八九十]+|首先|其次", w):
+                    or ENUM_WORD.fullmatch(w):
                 break
             if tags.get(w, "n") not in NOMINAL:  # function words, numerals, adverbs end the phrase
                 break
@@ -347,7 +347,6 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
     sentence, and add sentences the classifier is sure of (≥ threshold) that no rule
     coded.  Sentences the classifier was trained on (``labelled``, normalised texts)
     are not added: its answer there is a memory, not a finding."""
-    from .evaluate import norm
     import pandas as pd
 
     from .classifier import predict

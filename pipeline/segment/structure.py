@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 
-CN_NUM = "一二三四五六七八九十"
+from ..text import CN_NUM, OUTLINE
+
 CLOSERS = "”’」』）)】》\"'"
 # sentence boundaries: terminators with closers, a closing ellipsis, a list-opening colon/semicolon
 _ENUM_AHEAD = (rf"(?:[{CN_NUM}]{{1,3}}(?:是要|是|要)|第[{CN_NUM}]{{1,3}}[，,、：:]|[①-⑳]|"
@@ -30,15 +31,6 @@ _ENUM_AHEAD = (rf"(?:[{CN_NUM}]{{1,3}}(?:是要|是|要)|第[{CN_NUM}]{{1,3}}[�
 BOUNDARY = re.compile(rf"[。！？!?]+[{CLOSERS}]*|……[{CLOSERS}]+|……(?=\n|$)|[：；:;](?={_ENUM_AHEAD})|"
                       rf"[，,](?=一是|第一[，,、])|\n")
 
-# outline markers at the start of a paragraph, by type
-OUTLINE = [
-    ("chapter", re.compile(rf"第[{CN_NUM}百]+[章节篇]|第[{CN_NUM}]+部分")),
-    ("cn", re.compile(rf"[{CN_NUM}]{{1,3}}、")),
-    ("cn_paren", re.compile(rf"[（(][{CN_NUM}]{{1,3}}[)）]")),
-    ("num", re.compile(r"\d{1,2}[、．.](?!\d)")),
-    ("num_paren", re.compile(r"[（(]\d{1,2}[)）]")),
-    ("circled", re.compile(r"[①-⑳]")),
-]
 # enumeration markers at the start of a sentence
 INLINE = re.compile(rf"[{CN_NUM}]{{1,3}}(?:是要|是|要)(?![的否])|第[{CN_NUM}]{{1,3}}(?=[，,、：:])|"
                     rf"(?:首先|其次|再次|再者|最后)(?=[，,])|[①-⑳]")

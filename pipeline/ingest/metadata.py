@@ -9,6 +9,8 @@ date.  Unknown stays None.
 from __future__ import annotations
 
 import re
+
+from ..text import CN_COMMA, CN_NUM
 from dataclasses import dataclass
 
 CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
@@ -30,7 +32,7 @@ YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 TARGET_BEFORE = ("到", "至", "于", "为", "前", "截至", "计划", "力争", "预计", "目标", "获得", "获", "—", "-", "～", "~")
 TARGET_AFTER = ("前", "底前", "远景", "目标", "）", ")")
 REVIEW = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:工作回顾|回顾|主要工作|工作总结)")
-NOT_TITLE = re.compile(r"^(?:[（(]|——|—|各位代表)|回顾$|主要工作$|^[一二三四五六七八九十]+、|^第[一二三四五六七八九十]+[章部分]")
+NOT_TITLE = re.compile(rf"^(?:[（(]|——|—|各位代表)|回顾$|主要工作$|^{CN_COMMA}|^第[{CN_NUM}]+[章部分]")
 
 
 def _cn_number(s: str) -> int | None:

@@ -15,6 +15,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import ArtifactMissing, PipelineError
+
 
 # pandas is imported inside the functions that need it, so that a run whose
 # stages are all up to date starts and finishes in a fraction of a second.
@@ -97,7 +99,7 @@ def read_artifact(out_dir: Path | str, name: str, columns: list[str] | None = No
     import pandas as pd
     path = artifact_path(out_dir, name)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist — run `python -m pipeline run` first")
+        raise ArtifactMissing(f"{path} does not exist — run `python -m pipeline run` first")
     if path.suffix == ".parquet":
         return pd.read_parquet(path, columns=columns)
     return pd.read_csv(path, encoding="utf-8-sig")
@@ -136,10 +138,10 @@ def read_manifest(path: Path | str) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise ValueError(f"manifest {path} cannot be read: {e}")
+        raise PipelineError(f"manifest {path} cannot be read: {e}") from e
     df.columns = [c.strip() for c in df.columns]
     if "file" not in df.columns:
-        raise ValueError(f"manifest {path} needs a 'file' column (path of each document relative to the corpus)")
+        raise PipelineError(f"manifest {path} needs a 'file' column (path of each document relative to the corpus)")
     return df
 
 
@@ -202,20 +204,20 @@ class Cache:
     def put_object(self, kind: str, key: str, obj) -> None:
         write_bytes(self.root / kind / f"{key}.pkl", pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def fingerprint_matches(self, stage: str, fingerprint: str) -> dict | None:
-        """The stored result of a stage whose inputs had this fingerprint, else None."""
+    def read_record(self, stage: str) -> dict | None:
+        """What the last run of a stage recorded (fingerprint, inputs, outputs, result), or None."""
         p = self.root / f"{stage}.json"
-        if not p.exists():
-            return None
         try:
             rec = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return rec.get("result") if rec.get("fingerprint") == fingerprint else None
+        return rec if isinstance(rec, dict) else None
 
-    def store_fingerprint(self, stage: str, fingerprint: str, result: dict) -> None:
-        write_text(self.root / f"{stage}.json", json.dumps({"fingerprint": fingerprint, "result": result},
-                                                           ensure_ascii=False, sort_keys=True))
+    def write_record(self, stage: str, record: dict) -> None:
+        write_text(self.root / f"{stage}.json", json.dumps(record, ensure_ascii=False, sort_keys=True))
+
+    def kinds(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir()) if self.root.exists() else []
 
     def prune(self, kind: str, keep: set[str]) -> int:
         """Delete entries of ``kind`` whose key is not in ``keep``; returns how many."""
@@ -225,15 +227,6 @@ class Cache:
                 p.unlink()
                 n += 1
         return n
-
-
-def code_version(package_dir: Path) -> str:
-    """Hash of the package's source files: results change when the code does."""
-    h = hashlib.sha256()
-    for p in sorted(Path(package_dir).rglob("*.py")):
-        h.update(p.relative_to(package_dir).as_posix().encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def save_model(path: Path | str, model) -> None:

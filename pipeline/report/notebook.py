@@ -13,15 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import compare, figures, io
-from .codebook import Codebook, load_codebook
-from .config import ROOT, resource
-from .segment import load_stopwords
+from ..errors import PipelineError
+from .. import catalog, compare
+from . import figures
+from ..themes.codebook import Codebook, load_codebook
+from ..config import ROOT, resource
+from ..segment.tokens import load_stopwords
 
 LANGS = ("zh", "en")
 
 
-class ParameterError(ValueError):
+class ParameterError(PipelineError, ValueError):
     """A notebook parameter that cannot be used; the message lists the valid values."""
 
 
@@ -100,16 +102,16 @@ def setup(data_dir="outputs", out_dir="outputs", cities=None, themes=None, min_c
     if int(min_count) < 1 or int(top_n) < 1 or int(dpi) < 50:
         raise ParameterError("min_count and top_n must be at least 1, dpi at least 50")
     cb = load_codebook(resource(codebook, "codebook.yaml"))
-    documents = io.read_artifact(data_dir, "documents")
+    documents = catalog.read_artifact(data_dir, "documents")
     valid_cities = sorted(documents.city.dropna().unique())
     chosen_cities = _check_list("city", cities or [], valid_cities, allow_prefix=True)
     chosen_themes = _check_list("theme", themes or [], list(cb.themes)) or list(cb.themes)
     keep = documents if not chosen_cities else documents[documents.city.isin(chosen_cities)]
     ids = set(keep.doc_id)
-    sentences = io.read_artifact(data_dir, "sentences")
-    tokens = io.read_artifact(data_dir, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
-    items = io.read_artifact(data_dir, "themes")
-    matrix = pd.read_csv(io.artifact_path(data_dir, "theme_matrix"), encoding="utf-8-sig")
+    sentences = catalog.read_artifact(data_dir, "sentences")
+    tokens = catalog.read_artifact(data_dir, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
+    items = catalog.read_artifact(data_dir, "themes")
+    matrix = pd.read_csv(catalog.artifact_path(data_dir, "theme_matrix"), encoding="utf-8-sig")
     if chosen_cities:
         matrix = matrix[matrix.city.isin(chosen_cities)]
     figures.setup_style()
@@ -139,7 +141,7 @@ def documents_per_city(ctx: Context):
 
 
 def cleaning_audit(ctx: Context):
-    report = pd.read_csv(io.artifact_path(ctx.data_dir, "cleaning_report"), encoding="utf-8-sig")
+    report = pd.read_csv(catalog.artifact_path(ctx.data_dir, "cleaning_report"), encoding="utf-8-sig")
     report = report[report.doc_id.isin(ctx.documents.doc_id)]
     removed = report[report.raw_start.notna()]
     data = removed.pivot_table(index="doc_id", columns="rule", values="n_chars", aggfunc="sum", fill_value=0)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from . import io
-from .config import RESOURCES
+from ..errors import PipelineError
+from .. import catalog
+from ..config import RESOURCES
 
 SINGLE_COLUMN = 3.5  # inches (89 mm)
 DOUBLE_COLUMN = 7.2  # inches (183 mm)
@@ -30,7 +31,7 @@ SYSTEM_TTF = ["wqy-microhei.ttc", "wqy-zenhei.ttc", "simhei.ttf", "msyh.ttc", "N
               "SourceHanSansSC-Regular.ttf", "Arial Unicode.ttf", "DroidSansFallbackFull.ttf"]
 
 
-class GlyphMissing(RuntimeError):
+class GlyphMissing(PipelineError, RuntimeError):
     """A figure would show a box instead of a character."""
 
 
@@ -128,13 +129,13 @@ def save_figure(fig, data, name: str, out_dir: Path | str, formats=FORMATS, dpi:
         warnings.simplefilter("always")
         for fmt in formats:
             target = out / f"{name}.{fmt}"
-            with io.atomic_path(target) as tmp:
+            with catalog.atomic_path(target) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata={"Creator": "pipeline"} if fmt != "png" else None)
             paths.append(target)
     missing = [str(w.message) for w in caught if "Glyph" in str(w.message) and "missing" in str(w.message)]
     if missing:
         raise GlyphMissing(f"figure {name}: {missing[0]}")
-    io.write_table(data, out / f"{name}.csv", bom=True)
+    catalog.write_table(data, out / f"{name}.csv", bom=True)
     paths.append(out / f"{name}.csv")
     plt.close(fig)
     return paths

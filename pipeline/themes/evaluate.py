@@ -11,14 +11,8 @@ Precision counts the items of the documents the gold covers.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-PUNCT = re.compile(r"[\s\u3000，,。.；;：:、！!？?“”\"'（）()《》【】\[\]—\-…·]")
-
-
-def norm(text: str) -> str:
-    """Width-folded text without punctuation or spaces, for matching."""
-    return PUNCT.sub("", unicodedata.normalize("NFKC", str(text)))
+from ..text import norm
 
 
 def _matches(item: str, evidence: str, phrase: str, same_canonical: bool = False) -> bool:

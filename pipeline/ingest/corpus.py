@@ -1,0 +1,277 @@
+"""Ingest: a corpus folder in, one row per document out.
+
+``ingest_corpus`` reads every supported file below the corpus's ``raw/``
+folder (or the folder itself when it has no ``raw/``), cleans the text,
+infers metadata where the manifest is silent, flags duplicates, and returns
+three tables: documents, the cleaning report and the ingest log.  It writes
+nothing; :mod:`pipeline.stages` hands the tables to :mod:`pipeline.io`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from joblib import Parallel, delayed
+
+from .. import catalog
+from .clean import CleanResult, Rules, clean_text, to_simplified
+from ..config import resource_files
+from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
+from .places import attribute, load_gazetteer
+from .readers import RawDoc, ReadError, read_bytes
+
+FIELDS = ["title", "date", "year", "province", "city", "district", "publisher", "genre", "url"]
+DOC_COLUMNS = (["doc_id", "source_file", "title", "date", "year", "province", "city", "district",
+                "publisher", "genre", "url", "text", "text_original", "n_chars", "sha256", "encoding",
+                "format", "script"]
+               + [f"{f}_source" for f in FIELDS] + ["adcode", "place_evidence", "extra"])
+REPORT_COLUMNS = ["doc_id", "source_file", "chars_in", "chars_out", "rule", "raw_start", "raw_end", "n_chars", "text"]
+LOG_COLUMNS = ["source_file", "status", "message"]
+
+
+@dataclass
+class Problem:
+    source_file: str
+    status: str  # skipped | duplicate | warning
+    message: str
+
+
+def documents_root(corpus: Path) -> Path:
+    raw = corpus / "raw"
+    return raw if raw.is_dir() else corpus
+
+
+def _doc_id(source_file: str) -> str:
+    stem = re.sub(r"\.[A-Za-z0-9]+(#|$)", r"\1", source_file)
+    stem = stem[4:] if stem.startswith("raw/") else stem
+    return stem
+
+
+def _clean_one(doc: RawDoc, rules: Rules) -> CleanResult | str:
+    if not doc.raw_text.strip():
+        return "empty text"
+    try:
+        return clean_text(doc.raw_text, rules)
+    except Exception as e:  # noqa: BLE001 - one bad document must not stop the corpus
+        return f"cleaning failed ({type(e).__name__}: {e})"
+
+
+def _too_big(path: Path, rel: str, max_bytes: int):
+    size = path.stat().st_size
+    if size > max_bytes:
+        return [], "", [Problem(rel, "skipped", f"file is {size / 1e6:.1f} MB, above the limit of "
+                                                f"{max_bytes / 1e6:.0f} MB (raise ingest.max_file_mb to read it)")]
+    return None
+
+
+# what a cleaned file's cache key depends on, besides the file (see Context.key)
+CLEAN_VERSION = ("param:ingest", "param:clean", "resource:cleaning_rules", "code", "code:stage")
+
+
+def _cached_file(path: Path, rel: str, max_bytes: int, key, cache: catalog.Cache | None):
+    """(the cached result for a file whose bytes and rules are unchanged, else None; its cache key)."""
+    if cache is None:
+        return None, None
+    big = _too_big(path, rel, max_bytes)
+    if big:
+        return big, None
+    k = key("clean", catalog.sha256_bytes(catalog.read_file_bytes(path)), rel, only=CLEAN_VERSION)
+    return cache.get_object("clean", k), k
+
+
+def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, key: str | None,
+                  cache: catalog.Cache | None) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
+    """Read and clean one file; the result is cached by the file's bytes and the rules."""
+    big = _too_big(path, rel, max_bytes)
+    if big:
+        return big
+    data = catalog.read_file_bytes(path)
+    sha = catalog.sha256_bytes(data)
+    try:
+        docs = read_bytes(data, rel)
+    except ReadError as e:
+        result = ([], sha, [Problem(rel, "skipped", str(e))])
+    else:
+        rules = Rules(rules_cfg)
+        result = ([(d, _clean_one(d, rules)) for d in docs], sha, [])
+    if cache is not None:
+        cache.put_object("clean", key, result)
+    return result
+
+
+def _manifest_lookup(manifest: pd.DataFrame | None) -> dict[str, dict]:
+    if manifest is None:
+        return {}
+    out = {}
+    for row in manifest.to_dict("records"):
+        f = str(row.get("file", "")).strip().replace("\\", "/")
+        if f:
+            out[f] = {k: v for k, v in row.items() if isinstance(v, str) and v.strip()}
+    return out
+
+
+def _find_manifest_row(lookup: dict[str, dict], rel: str) -> dict:
+    """Match on the path relative to the corpus, to raw/, or on the bare name."""
+    if rel in lookup:
+        return lookup[rel]
+    short = rel[4:] if rel.startswith("raw/") else rel
+    if short in lookup:
+        return lookup[short]
+    base = short.rsplit("/", 1)[-1]
+    return lookup.get(base, {})
+
+
+# what a place attribution's cache key depends on, besides the text
+PLACE_VERSION = ("param:places", "resource:gazetteer", "resource:block_phrases", "code", "code:stage")
+
+
+def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: dict, gaz, genres: dict,
+                   place_params: dict, cache: catalog.Cache | None = None, key=None) -> dict:
+    """One documents.parquet row: manifest values win, then what the file states, then inference."""
+    rec = {"source_file": doc.source_file, "text": cleaned.text, "text_original": cleaned.text_original,
+           "n_chars": len(cleaned.text), "sha256": sha, "encoding": doc.encoding, "format": doc.fmt,
+           "script": cleaned.script,
+           "extra": json.dumps(doc.extra, ensure_ascii=False, sort_keys=True) if doc.extra else None}
+    stated_source = "table" if doc.fmt in ("csv", "xlsx", "jsonl") else doc.fmt
+    stem = Path(doc.source_file.split("#")[0]).stem
+
+    def pick(field: str, inferred_value=None, inferred_source: str = "none"):
+        if manifest_row.get(field):
+            return manifest_row[field], "manifest"
+        if doc.meta.get(field):
+            return doc.meta[field], stated_source
+        return inferred_value, inferred_source if inferred_value is not None else "none"
+
+    title = infer_title(cleaned.text, None, "", stem)
+    rec["title"], rec["title_source"] = pick("title", title.value, title.source)
+    date = infer_date(doc.raw_text)
+    rec["date"], rec["date_source"] = pick("date", date.value, date.source)
+    if rec["date"]:
+        m = re.match(r"((?:19|20)\d{2})[-/.年]?(\d{1,2})?[-/.月]?(\d{1,2})?", str(rec["date"]))
+        if m and m.group(2) and m.group(3):
+            rec["date"] = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    year = infer_year(rec["date"] if rec["date_source"] != "none" else None, rec["date_source"],
+                      rec["title"], doc.raw_text, cleaned.text)
+    rec["year"], rec["year_source"] = pick("year", year.value, year.source)
+    try:
+        rec["year"] = int(str(rec["year"])[:4]) if rec["year"] is not None else None
+    except ValueError:
+        rec["year"], rec["year_source"] = None, "none"
+    pub = infer_publisher(doc.raw_text)
+    if pub.value and cleaned.script == "traditional":
+        pub.value = to_simplified(pub.value)
+    rec["publisher"], rec["publisher_source"] = pick("publisher", pub.value, pub.source)
+    genre = infer_genre(rec["title"], cleaned.text, genres, rec["publisher_source"])
+    rec["genre"], rec["genre_source"] = pick("genre", genre.value, genre.source)
+    rec["url"], rec["url_source"] = pick("url")
+
+    place_title = rec["title"] if rec["title_source"] != "filename" else None
+    k = key("places", cleaned.text, place_title, stem, only=PLACE_VERSION) if cache is not None else None
+    att = cache.get_object("places", k) if cache is not None else None
+    if att is None:  # scanning a text for every place name of China is the slow part: cached
+        att = attribute(gaz, place_title, cleaned.text, filename_stem=stem, **place_params)
+        if cache is not None:
+            cache.put_object("places", k, att)
+    for f in ("province", "city", "district"):
+        value, source = pick(f, getattr(att, f), getattr(att, f"{f}_source"))
+        rec[f], rec[f"{f}_source"] = value, source
+    rec["adcode"] = att.adcode
+    rec["place_evidence"] = att.evidence or None
+    return rec
+
+
+def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | None = None,
+                  use_manifest: bool = True, cache: catalog.Cache | None = None,
+                  key=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read, clean and describe every document of a corpus.
+
+    Returns (documents, cleaning_report, ingest_log) DataFrames, sorted by
+    doc_id / source_file.  Problems with single files are logged and do not
+    stop the run.  With a ``cache`` and its ``key`` recipe (:meth:`pipeline.runner.Context.key`),
+    files whose bytes and cleaning rules are unchanged are not read or cleaned again.
+    """
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+    p_ing = params["ingest"]
+    root = documents_root(corpus)
+    if manifest_path is None and use_manifest and (corpus / "manifest.csv").exists():
+        manifest_path = corpus / "manifest.csv"
+    manifest = catalog.read_manifest(manifest_path) if (manifest_path and use_manifest) else None
+    lookup = _manifest_lookup(manifest)
+
+    files = catalog.list_files(root, list(p_ing["exclude"]))
+    rels = [p.relative_to(corpus).as_posix() for p in files]
+    max_bytes = int(float(p_ing["max_file_mb"]) * 1e6)
+    problems: list[Problem] = []
+    rules_cfg = yaml.safe_load(resource_files("cleaning_rules", params)[0].read_text(encoding="utf-8"))
+    genres = yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8"))
+    p_places = dict(params["places"])
+    gaz_file, _ = p_places.pop("gazetteer"), p_places.pop("block_phrases")
+    gaz = load_gazetteer(str(resource_files("gazetteer", params)[0]) if gaz_file else None,
+                         str(resource_files("block_phrases", params)[0]))
+    if cache is not None and key is None:
+        raise ValueError("ingest_corpus: a cache needs its key recipe")
+    looked_up = [_cached_file(p, r, max_bytes, key, cache) for p, r in zip(files, rels)]
+    processed = [hit for hit, _ in looked_up]
+    misses = [i for i, res in enumerate(processed) if res is None]
+    n_jobs = params.get("n_jobs", -1) if len(misses) > 8 else 1  # workers only pay off for real work
+    computed = Parallel(n_jobs=n_jobs)(delayed(_process_file)(files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache)
+                                       for i in misses)
+    for i, res in zip(misses, computed):
+        processed[i] = res
+    raw_docs: list[tuple[RawDoc, str]] = []
+    cleaned = []
+    for pairs, sha, probs in processed:
+        problems += probs
+        raw_docs += [(d, sha) for d, _ in pairs]
+        cleaned += [c for _, c in pairs]
+
+    records, report_rows, seen_text, seen_ids = [], [], {}, set()
+    for (doc, sha), res in zip(raw_docs, cleaned):
+        if isinstance(res, str):
+            problems.append(Problem(doc.source_file, "skipped", res))
+            continue
+        if not res.text.strip():
+            problems.append(Problem(doc.source_file, "skipped", "no text left after cleaning (all page furniture?)"))
+            continue
+        same = hashlib.sha1(re.sub(r"\s+", "", res.text).encode("utf-8")).hexdigest()
+        if same in seen_text:
+            problems.append(Problem(doc.source_file, "duplicate", f"same text as {seen_text[same]}; kept that one"))
+            continue
+        seen_text[same] = doc.source_file
+        row = _find_manifest_row(lookup, doc.source_file)
+        rec = build_document(doc, res, sha, row, gaz, genres, p_places, cache, key)
+        doc_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
+        if doc_id in seen_ids:
+            doc_id = doc.source_file
+        seen_ids.add(doc_id)
+        rec["doc_id"] = doc_id
+        records.append(rec)
+        n_in, n_out = len(doc.raw_text), len(res.text)
+        for r in res.removals:
+            report_rows.append([doc_id, doc.source_file, n_in, n_out, r.rule, r.raw_start, r.raw_end, len(r.text), r.text])
+        for rule, n in sorted(res.counts.items()):
+            report_rows.append([doc_id, doc.source_file, n_in, n_out, rule, None, None, n, None])
+        if not res.removals and not res.counts:
+            report_rows.append([doc_id, doc.source_file, n_in, n_out, None, None, None, 0, None])
+
+    documents = pd.DataFrame(records, columns=DOC_COLUMNS)
+    documents["year"] = documents["year"].astype("Int64")
+    documents["n_chars"] = documents["n_chars"].astype("int64")
+    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    report = pd.DataFrame(report_rows, columns=REPORT_COLUMNS)
+    report["raw_start"] = report["raw_start"].astype("Int64")
+    report["raw_end"] = report["raw_end"].astype("Int64")
+    report = report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last").reset_index(drop=True)
+    log = pd.DataFrame([[p.source_file, p.status, p.message] for p in problems], columns=LOG_COLUMNS)
+    log = log.sort_values(["source_file", "status"], kind="stable").reset_index(drop=True)
+    for p in sorted(problems, key=lambda p: p.source_file):
+        print(f"{p.source_file}: {p.status}: {p.message}", file=sys.stderr)
+    return documents, report, log

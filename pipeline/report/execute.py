@@ -1,0 +1,56 @@
+"""Run the notebook suite with papermill: executed copies and figures go to the output folder."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import catalog
+from ..config import ROOT
+from ..errors import ParamError
+
+KERNEL = "policy-pipeline"
+
+
+def ensure_kernel(name: str = KERNEL) -> str:
+    """The named Jupyter kernel for this environment, registered into it when missing
+    (so papermill finds it on a fresh machine and in CI)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    if name not in KernelSpecManager().find_kernel_specs():
+        import subprocess
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name,
+                        "--display-name", "Python (policy-pipeline)"], check=True, capture_output=True)
+    return name
+
+
+def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | None = None) -> dict:
+    """Execute the notebook suite with papermill: executed copies to <out>/notebooks/, figures to
+    <out>/figures/.  A parameter no notebook declares is an error naming it."""
+    import papermill as pm
+    nb_dir = ROOT / "notebooks"
+    books = sorted(p for p in nb_dir.glob("[0-9][0-9]_*.ipynb") if not only or p.name[:2] in only)
+    if not books:
+        raise ParamError(f"no notebooks to run in {nb_dir}" + (f" matching {only}" if only else ""))
+    parameters = dict(parameters or {})
+    declared = {b.name: pm.inspect_notebook(str(b)) for b in books}
+    known = set().union(*[set(d) for d in declared.values()])
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        raise ParamError(f"unknown notebook parameter(s) {unknown}; valid: {', '.join(sorted(known))}")
+    kernel = ensure_kernel()
+    done = []
+    for book in books:
+        params = {"data_dir": str(out), "out_dir": str(out), **parameters}
+        params = {k: v for k, v in params.items() if k in declared[book.name]}
+        target = out / "notebooks" / book.name
+        with catalog.atomic_path(target) as tmp:
+            pm.execute_notebook(str(book), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
+                                progress_bar=False, log_output=False)
+        done.append(book.name)
+    record_path = catalog.artifact_path(out, "run")
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
+    record["notebooks"] = {"executed": done, "parameters": parameters,
+                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    catalog.write_run_record(out, record)
+    return {"executed": done, "figures": len(list((out / "figures").glob("*.pdf")))}

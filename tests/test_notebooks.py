@@ -57,7 +57,11 @@ def test_every_notebook_runs_on_the_seeds(suite):
         assert not errors, path.name
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["notebooks"]["executed"] == res["executed"]
-    assert record["resources"]["codebook_sha256"] and record["resources"]["lexicon_version"]
+    # every resource a stage read, with the hash of its file(s), and each stage's version parts
+    assert set(record["resources"]) >= {"cleaning_rules", "gazetteer", "userdict", "codebook", "labels"}
+    assert all(len(h) == 64 for files in record["resources"].values() for h in files.values())
+    assert record["stages"]["themes"]["version"]["resource:codebook"]
+    assert record["stages"]["segment"]["result"]["lexicon_version"]
 
 
 def test_every_figure_in_three_formats_with_its_data(suite):

@@ -17,7 +17,6 @@ import pandas as pd
 
 NS = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.UUID("6f1c1f0e-8d5b-4b7a-9a55-3f0f2a0d1c2e")
-THEME_RGB = {"problem": "#D55E00", "mechanism": "#0072B2", "carrier": "#E69F00", "measure": "#009E73"}
 
 
 def guid(*parts) -> str:
@@ -124,12 +123,12 @@ def build_qdpx(documents: pd.DataFrame, items: pd.DataFrame, codebook, project_n
     code_guid = {}
     for t, theme in codebook.themes.items():
         parent = _el(codes, "Code", guid=guid("code", t), name=f"{theme.label_zh} {theme.label_en}",
-                     isCodable="true", color=THEME_RGB.get(t, "#999999"))
+                     isCodable="true", color=theme.colour)
         ET.SubElement(parent, f"{{{NS}}}Description").text = f"theme:{t}"
         code_guid[t] = guid("code", t)
         for canon in sorted(items[items.theme == t].canonical.unique()):
             g = guid("code", t, canon)
-            child = _el(parent, "Code", guid=g, name=canon, isCodable="true", color=THEME_RGB.get(t, "#999999"))
+            child = _el(parent, "Code", guid=g, name=canon, isCodable="true", color=theme.colour)
             ET.SubElement(child, f"{{{NS}}}Description").text = f"theme:{t}"
             code_guid[(t, canon)] = g
     variables = _el(root, "Variables")

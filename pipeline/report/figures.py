@@ -23,9 +23,7 @@ from ..config import RESOURCES
 
 SINGLE_COLUMN = 3.5  # inches (89 mm)
 DOUBLE_COLUMN = 7.2  # inches (183 mm)
-THEME_COLOURS = {"problem": "#D55E00", "mechanism": "#0072B2", "carrier": "#E69F00", "measure": "#009E73"}
 EXTRA_COLOURS = ["#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-HATCHES = {"problem": "", "mechanism": "//", "carrier": "..", "measure": "xx"}
 FORMATS = ("pdf", "svg", "png")
 SYSTEM_TTF = ["wqy-microhei.ttc", "wqy-zenhei.ttc", "simhei.ttf", "msyh.ttc", "NotoSansSC-Regular.ttf",
               "SourceHanSansSC-Regular.ttf", "Arial Unicode.ttf", "DroidSansFallbackFull.ttf"]

@@ -176,8 +176,8 @@ def theme_profiles(ctx: Context):
     data.columns = ctx.themes
     data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[:max(ctx.top_n, 30)]]
     shown = data.rename(index=ctx.place, columns=ctx.theme)
-    colours = {ctx.theme(t): figures.THEME_COLOURS.get(t, "#999999") for t in ctx.themes}
-    hatches = {ctx.theme(t): figures.HATCHES.get(t, "") for t in ctx.themes}
+    colours = {ctx.theme(t): ctx.codebook.colour(t) for t in ctx.themes}
+    hatches = {ctx.theme(t): ctx.codebook.themes[t].hatch for t in ctx.themes}
     fig = figures.grouped_bars(shown, "各城市主题条目（每万字）" if ctx.lang == "zh" else "Theme items per 10,000 characters",
                                "每万字条目数" if ctx.lang == "zh" else "items per 10,000 characters", colours, hatches)
     out = data.reset_index()
@@ -221,7 +221,7 @@ def cooccurrence(ctx: Context, max_nodes: int = 30):
         g = g.subgraph(keep).copy()
     labels = {n: ctx.term(n) for n in g}
     fig = figures.network(g, "实践共现网络" if ctx.lang == "zh" else "Co-occurring practices", labels,
-                          figures.THEME_COLOURS, ctx.seed)
+                          {t: ctx.codebook.colour(t) for t in ctx.codebook.themes}, ctx.seed)
     return fig, compare.network_table(g), g
 
 

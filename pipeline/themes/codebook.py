@@ -42,6 +42,8 @@ class Theme:
     frame_words: list[str] = field(default_factory=list)
     passage_weak_cues: list[str] = field(default_factory=list)
     passage_overcome: list[str] = field(default_factory=list)
+    colour: str = "#999999"
+    hatch: str = ""
 
     def opens_passage(self, sentence: str) -> bool:
         """A sentence that opens an admission of problems."""
@@ -52,6 +54,37 @@ class Theme:
 
 
 @dataclass
+class Phrases:
+    """The word lists that trim and delimit items."""
+    lead_verbs: re.Pattern      # adverb + verb at the start of a mechanism or carrier
+    lead_conjunctions: re.Pattern
+    stop_words: frozenset[str]  # a noun phrase does not extend over these
+    nominal_pos: frozenset[str]  # POS tags that may stand inside a noun phrase
+
+
+PHRASE_FIELDS = ("lead_adverbs", "lead_verbs", "lead_conjunctions", "stop_words", "nominal_pos")
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in words)
+
+
+def parse_phrases(data, source: str) -> Phrases:
+    data = data or {}
+    if not isinstance(data, dict):
+        raise CodebookError(f"{source}.phrases: must be a mapping of word lists")
+    bad = set(data) - set(PHRASE_FIELDS)
+    if bad:
+        raise CodebookError(f"{source}.phrases: unknown key(s) {sorted(bad)} (known: {', '.join(PHRASE_FIELDS)})")
+    lists = {k: _strings(data.get(k), f"phrases.{k}") for k in PHRASE_FIELDS}
+    verbs = rf"^(?:{_alternation(lists['lead_adverbs'])}|)(?:{_alternation(lists['lead_verbs'])})" \
+        if lists["lead_verbs"] else r"(?!)"
+    conj = rf"^(?:{_alternation(lists['lead_conjunctions'])})" if lists["lead_conjunctions"] else r"(?!)"
+    return Phrases(re.compile(verbs), re.compile(conj), frozenset(lists["stop_words"]),
+                   frozenset(lists["nominal_pos"]))
+
+
+@dataclass
 class Codebook:
     themes: dict[str, Theme]
     precedence: list[str]
@@ -59,6 +92,11 @@ class Codebook:
     version: str
     sha256: str
     neutral_intro: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    phrases: Phrases | None = None
+
+    def colour(self, theme: str) -> str:
+        return self.themes[theme].colour if theme in self.themes else "#999999"
 
     def label(self, theme: str, lang: str = "zh") -> str:
         t = self.themes[theme]
@@ -86,7 +124,7 @@ def _strings(value, where: str) -> list[str]:
 def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codebook:
     if not isinstance(data, dict):
         raise CodebookError(f"{source}: must be a mapping with 'themes'")
-    unknown = set(data) - {"version", "themes", "precedence", "canonical", "neutral_intro"}
+    unknown = set(data) - {"version", "themes", "precedence", "canonical", "neutral_intro", "rules", "phrases"}
     if unknown:
         raise CodebookError(f"{source}: unknown top-level key(s) {sorted(unknown)}")
     raw_themes = data.get("themes")
@@ -99,9 +137,10 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
             raise CodebookError(f"{where}: a theme name is lower-case letters, digits and _ (it is a column name)")
         if not isinstance(entry, dict):
             raise CodebookError(f"{where}: must be a mapping")
-        bad = set(entry) - set(LIST_FIELDS) - {"label_zh", "label_en"}
+        bad = set(entry) - set(LIST_FIELDS) - {"label_zh", "label_en", "colour", "hatch"}
         if bad:
-            raise CodebookError(f"{where}: unknown key(s) {sorted(bad)} (known: label_zh, label_en, {', '.join(LIST_FIELDS)})")
+            raise CodebookError(f"{where}: unknown key(s) {sorted(bad)} "
+                                f"(known: label_zh, label_en, colour, hatch, {', '.join(LIST_FIELDS)})")
         for key in ("label_zh", "label_en"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise CodebookError(f"{where}.{key}: required, a non-empty string")
@@ -119,6 +158,10 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
                              lists["passage_end"], set(lists["generic"]), lists["section_words"],
                              lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"],
                              lists["passage_weak_cues"], lists["passage_overcome"])
+        colour = entry.get("colour", "#999999")
+        if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):
+            raise CodebookError(f"{where}.colour: a colour like '#0072B2', got {colour!r}")
+        themes[name].colour, themes[name].hatch = colour, str(entry.get("hatch") or "")
     precedence = _strings(data.get("precedence"), f"{source}.precedence") or list(themes)
     for i, t in enumerate(precedence):
         if t not in themes:
@@ -134,7 +177,13 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
                 raise CodebookError(f"canonical.{name}: alias '{a}' already belongs to '{canonical[a]}'")
             canonical[a] = name
     neutral = _strings(data.get("neutral_intro"), "neutral_intro")
-    return Codebook(themes, precedence, canonical, str(data.get("version", "")), sha, neutral)
+    from .rules import RULES, default_rules
+    rules = _strings(data.get("rules"), f"{source}.rules") or default_rules()
+    for i, r in enumerate(rules):
+        if r not in RULES:
+            raise CodebookError(f"rules[{i}]: '{r}' is not a rule (rules: {', '.join(RULES)})")
+    return Codebook(themes, precedence, canonical, str(data.get("version", "")), sha, neutral, rules,
+                    parse_phrases(data.get("phrases"), source))
 
 
 def load_codebook(path: Path | str) -> Codebook:

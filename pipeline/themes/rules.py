@@ -1,55 +1,37 @@
 """Theme items: problems, mechanisms, carriers and measures, each with its evidence.
 
-``extract_items(sentences, tokens, codebook, pos_of)`` reads the sentence and
-token tables and returns one row per item: the document, the theme, a short
-normalised phrase (``item``) and its canonical name, the evidence sentence
-with its offsets into the clean text, the section it stands in, the rule that
-fired (``method``) and, once a classifier has scored it, ``score``.
+``extract_items(sentences, tokens, codebook, tags)`` runs the rules the codebook lists (``rules:``) on each
+document and returns one row per item: the document, the theme, a short normalised phrase (``item``) and its
+canonical name, the evidence sentence with its offsets into the clean text, the section it stands in, the rule
+that found it (``method``) and, once the classifier has scored it, ``score``.
 
-Rules, each named in ``method``:
+Each rule is a small function registered by name with :func:`rule`; it receives a :class:`Document` and
+yields item rows.  The registered rules:
 
-- ``enum_section``: an enumerated item (一是…, 1、…, （一）…) in a section whose
-  heading carries a theme's heading cue (困难 → problem, 对策/建议 → measure,
-  机制 → mechanism, 载体/平台 → carrier);
-- ``enum_content``: an enumerated item whose lead itself says its theme (an
-  admission such as 不到位/有待完善; a phrase ending in 机制 or 平台);
-- ``noun_phrase``: a noun phrase ending in a theme's suffix (…机制, …制度,
-  …平台, …委员会), read off the jieba tokens with their dictionary POS;
+- ``problem_passage``: the clauses of a passage that admits problems ("我们也清醒看到…：…；…。");
+- ``enum``: an enumerated item (一是…, 1、…, （一）…) of a section whose heading carries a theme's cue
+  (method ``enum_section``) or whose lead says its theme itself (``enum_content``);
 - ``pattern``: a codebook regular expression ("缺人才，社区服务难组织");
-- ``problem_passage``: the clauses of a passage that admits problems
-  ("我们也清醒看到…：…；…。"), as government work reports have;
-- ``model``: a sentence the classifier puts in a theme with high confidence
-  that no rule coded (added by :func:`add_model_items`).
+- ``noun_phrase``: a noun phrase ending in a theme's suffix (…机制, …平台), read off the jieba tokens;
+- ``admission``: an admission standing anywhere in a sentence that concedes;
+- ``model``: a sentence the classifier is sure of that no rule coded (:func:`add_model_items`).
 
-An item that fits several themes takes the first in the codebook's
-precedence (problem > mechanism > carrier > measure): "互动机制有待完善" is a
-problem, not a mechanism.  Within a document an item appears once.
+When two rules find the same item in a sentence, the one earlier in the codebook's ``rules:`` wins; an item that
+fits several themes takes the first in the codebook's precedence (problem > mechanism > carrier > measure):
+"互动机制有待完善" is a problem, not a mechanism.  Within a document an item appears once.
 """
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..text import ENUM_WORD, FIRST_MARKER, norm
 from .codebook import Codebook
 
 CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
-LEAD_VERBS = re.compile(r"^(?:要|应当|应|需要|进一步|积极|切实|着力|全面|不断|努力|大力|逐步|继续|持续|)"
-                        r"(?:建立健全|建立完善|健全完善|建立|健全|完善|构建|搭建|打造|创新|推行|实行|实施|落实|形成|"
-                        r"成立|组建|建好|设立|创建|探索|推广|深化|优化|强化|用好|依托|发挥|做实|做强|提升)")
-LEAD_CONJ = re.compile(r"^(?:但是|但|然而|而且|而|并且|同时|由于|因为|另外|此外|其中|特别是|尤其是)")
-NOMINAL = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "an", "a", "b", "j", "l", "eng", "i", "g", "x", "v", "vd"}
-STOP_VERBS = {"建立", "健全", "完善", "形成", "构建", "搭建", "打造", "推行", "实行", "实施", "落实", "创新", "推进", "加强",
-              "成立", "组建", "建好", "设立", "创建", "出台", "制定", "探索", "推广", "深化", "优化", "强化", "提升", "依托",
-              "通过", "利用", "发挥", "开展", "是", "有", "为", "以", "对", "与", "和", "及", "等", "把", "将", "在", "了",
-              "的", "一批", "一套", "一个", "各类", "各种", "相关", "有关", "完备", "用好", "做实", "做强", "新增", "新建",
-              "获批", "入选", "认定", "启用", "投用", "运行", "建成", "获评", "共", "个", "家", "项", "级以上", "以上", "全",
-              "全市", "全省", "全区", "我市", "我省", "进一步", "不断", "着力", "加快", "积极", "大力", "全面", "持续",
-              "组织", "建", "好", "办", "办好", "设", "搞", "抓", "做", "许多", "一些", "这些", "那些", "各项", "多种", "多个",
-              "该", "此", "其", "攻坚", "建设", "争创", "应用", "上", "做优", "做大", "建强", "引进", "招引", "高水平", "高标准", "高质量", "这种", "这一", "作为", "引导", "支持", "鼓励", "推动", "促进", "保障", "规范", "坚持", "围绕",
-              "依靠", "借助", "运用", "纳入", "完成", "取得", "实现", "达到", "形成了", "建立了", "成立了", "组建了",
-              "顺应", "适应", "符合", "面向", "聚焦", "突出", "提高", "增强", "扩大", "拓展", "培育", "发展", "加大"}
 ITEM_COLUMNS = ["doc_id", "theme", "item", "canonical", "method", "score", "evidence", "start", "end",
                 "item_start", "item_end", "sent_id", "section_path"]
 
@@ -108,7 +90,7 @@ def is_section_title(lead: str, codebook: Codebook) -> bool:
     for t in codebook.themes.values():
         if _has_any(lead, t.section_words):
             return True
-        if t.suffixes and lead.endswith(tuple(t.suffixes)) and LEAD_VERBS.sub("", lead) in t.generic:
+        if t.suffixes and lead.endswith(tuple(t.suffixes)) and codebook.phrases.lead_verbs.sub("", lead) in t.generic:
             return True
     return False
 
@@ -136,14 +118,16 @@ def _strip_quotes(s: str) -> str:
     return s
 
 
-def normalise_item(phrase: str, theme: str, generic: set[str] = frozenset()) -> str:
+def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
     leaves a generic phrase ("创新工作机制" stays, "工作机制" says nothing)."""
+    generic = codebook.themes[theme].generic
+    conj, verbs = codebook.phrases.lead_conjunctions, codebook.phrases.lead_verbs
     s = _strip_quotes(phrase.strip(" \t　，,。；;：:、\"'"))
-    s = LEAD_CONJ.sub("", s) if len(LEAD_CONJ.sub("", s)) >= 4 else s
+    s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
     if theme in ("mechanism", "carrier"):
-        stripped = LEAD_VERBS.sub("", s)
+        stripped = verbs.sub("", s)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
     return _strip_quotes(s.strip(" ，,。；;：:、"))
@@ -164,7 +148,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- rules
 
 def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...], tags: dict[str, str],
-                  max_tokens: int = 6, max_chars: int = 18):
+                  phrases, max_tokens: int = 6, max_chars: int = 18):
     """(start, end) of noun phrases ending in a suffix: the suffix token, or a token
     ending with it, extended leftwards over nominal tokens."""
     for k, (tok, a, b) in enumerate(tokens):
@@ -174,10 +158,10 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
         j = k - 1
         while j >= 0 and k - j <= max_tokens:
             w, wa, wb = tokens[j]
-            if wb != start or w in STOP_VERBS or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w) \
+            if wb != start or w in phrases.stop_words or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w) \
                     or ENUM_WORD.fullmatch(w):
                 break
-            if tags.get(w, "n") not in NOMINAL:  # function words, numerals, adverbs end the phrase
+            if tags.get(w, "n") not in phrases.nominal_pos:  # function words, numerals, adverbs end the phrase
                 break
             if b - wa > max_chars:
                 break
@@ -190,41 +174,80 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
         yield start, b
 
 
-def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
-    """Items of every document (see module docstring); a DataFrame with ITEM_COLUMNS, score empty."""
-    import pandas as pd
-    rows: list[dict] = []
-    toks_by_doc = {d: g for d, g in tokens.groupby("doc_id", sort=False)} if len(tokens) else {}
-    suffix_themes = [(n, tuple(sorted(t.suffixes, key=len, reverse=True))) for n, t in codebook.themes.items() if t.suffixes]
-    problem = codebook.themes.get("problem")
-    for doc_id, doc in sentences.groupby("doc_id", sort=True):
-        doc = doc.sort_values("sent_id")
-        dtoks = toks_by_doc.get(doc_id)
-        tok_rows = list(zip(dtoks.sent_id, dtoks.token, dtoks.start, dtoks.end)) if dtoks is not None else []
-        by_sent: dict[int, list[tuple[str, int, int]]] = {}
-        for sid, w, a, b in tok_rows:
-            by_sent.setdefault(int(sid), []).append((w, int(a), int(b)))
-        passage_para = None
-        intro, prev = None, None  # the theme announced by the sentence that opens a list
-        for r in doc.itertuples():
-            text, s0 = r.text, int(r.start)
-            path = list(r.section_path) if r.section_path is not None else []
+# --------------------------------------------------------------------------- the registry
 
-            def add(theme, a, b, method):  # a, b: offsets within the sentence
-                generic = codebook.themes[theme].generic
-                phrase = normalise_item(text[a:b], theme, generic)
-                if len(phrase) < 2 or phrase in generic or any(len(g) >= 5 and phrase.endswith(g) for g in generic):
-                    return
-                i = text.find(phrase, a)
-                rows.append({"doc_id": doc_id, "theme": theme, "item": phrase, "method": method,
-                             "evidence": text, "start": s0, "end": int(r.end),
-                             "item_start": s0 + i if i >= 0 else None, "item_end": s0 + i + len(phrase) if i >= 0 else None,
-                             "sent_id": int(r.sent_id), "section_path": path})
+@dataclass(frozen=True)
+class Rule:
+    """A named extraction rule: ``func(document)`` yields item rows; ``methods`` are the
+    ``method`` values its items carry, in the order the rule prefers them."""
+    name: str
+    methods: tuple[str, ...]
+    func: Callable[[Document], Iterator[dict]] | None
+    doc: str
 
-            # problem passage (government reports): clauses after the cue, to the end of the paragraph
-            if problem and problem.opens_passage(text) and not r.is_heading:
-                passage_para = r.para_id
-                after_cue = False
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, methods: tuple[str, ...] | None = None):
+    """Register a rule under ``name`` (the codebook's ``rules:`` lists it to switch it on)."""
+    def register(func):
+        RULES[name] = Rule(name, methods or (name,), func, (func.__doc__ or "").strip() if func else "")
+        return func
+    return register
+
+
+def default_rules() -> list[str]:
+    """Every registered rule, in the order of registration (a codebook without ``rules:``)."""
+    return list(RULES)
+
+
+def method_rank(codebook: Codebook) -> dict[str, int]:
+    """method → rank, from the codebook's order of rules: where two rules find the same item, the lower wins."""
+    methods = [m for r in codebook.rules for m in RULES[r].methods]
+    methods += [m for r in RULES.values() for m in r.methods if m not in methods]
+    return {m: k for k, m in enumerate(methods)}
+
+
+class Document:
+    """One document's sentences and tokens, with what several rules need to know about them:
+    which sentences stand in a problem passage, and which the enumeration rule has coded."""
+
+    def __init__(self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook,
+                 tags: dict[str, str]):
+        self.doc_id, self.codebook, self.tags = doc_id, codebook, tags
+        self.rows = list(sentences.sort_values("sent_id").itertuples())
+        self.tokens: dict[int, list[tuple[str, int, int]]] = {}
+        for sid, w, a, b in tokens:
+            self.tokens.setdefault(int(sid), []).append((w, int(a), int(b)))
+        self.problem = codebook.themes.get("problem")
+
+    def item(self, r, theme: str, a: int, b: int, method: str) -> dict | None:
+        """The row of an item found at ``text[a:b]`` of sentence ``r``, trimmed; None when it says nothing."""
+        text, s0 = r.text, int(r.start)
+        generic = self.codebook.themes[theme].generic
+        phrase = normalise_item(text[a:b], theme, self.codebook)
+        if len(phrase) < 2 or phrase in generic or any(len(g) >= 5 and phrase.endswith(g) for g in generic):
+            return None
+        i = text.find(phrase, a)
+        return {"doc_id": self.doc_id, "theme": theme, "item": phrase, "method": method,
+                "evidence": text, "start": s0, "end": int(r.end),
+                "item_start": s0 + i if i >= 0 else None, "item_end": s0 + i + len(phrase) if i >= 0 else None,
+                "sent_id": int(r.sent_id),
+                "section_path": list(r.section_path) if r.section_path is not None else []}
+
+    @cached_property
+    def passage(self) -> dict[int, str]:
+        """sentence index → "open" (the sentence that opens a problem passage) or "in" (a later sentence
+        of the passage's paragraph, before its closing words)."""
+        out: dict[int, str] = {}
+        problem, para = self.problem, None
+        if problem is None:
+            return out
+        for k, r in enumerate(self.rows):
+            text = r.text
+            if problem.opens_passage(text) and not r.is_heading:
+                out[k], para, after_cue = "open", r.para_id, False
                 for a, b in _clauses(text):
                     clause = text[a:b]
                     cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
@@ -232,82 +255,170 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
                         after_cue = after_cue or cue_here
                         continue
                     if _has_any(clause, problem.passage_end):
-                        passage_para = None
+                        para = None
                         break
-                    if len(clause) >= 4 and clause not in ("等等", "等") and not clause.startswith(tuple(problem.frame_words)):
-                        add("problem", a, b, "problem_passage")
                 continue
-            if passage_para is not None:
-                if r.para_id != passage_para or text.startswith(tuple(problem.passage_end)) or r.is_heading:
-                    passage_para = None
+            if para is not None:
+                if r.para_id != para or text.startswith(tuple(problem.passage_end)) or r.is_heading:
+                    para = None
                 else:
-                    for a, b in _clauses(text):
-                        clause = text[a:b]
-                        if _has_any(clause, problem.passage_end):
-                            break
-                        if is_admission(clause, codebook):
-                            add("problem", a, b, "problem_passage")
-                    continue
+                    out[k] = "in"
+        return out
 
-            # enumerated items
-            if r.is_heading:
-                intro = None
-            elif isinstance(r.enum_marker, str) and FIRST_MARKER.fullmatch(r.enum_marker):
-                # "…提出以下三点建议：一是…": the opening sentence says what the list is
-                intro = None
-                if prev is not None and not prev.is_heading and r.para_id - prev.para_id <= 1:
-                    intro = "none" if _has_any(prev.text, codebook.neutral_intro) else section_theme([prev.text], codebook)
-            coded = False
-            if isinstance(r.enum_marker, str) and isinstance(r.item_lead, str) and len(r.item_lead) >= 2 \
-                    and not (r.is_heading and is_section_title(r.item_lead, codebook)):
-                parent = path[:-1] if r.is_heading else path
-                sec = (intro if not r.is_heading and intro else None) or section_theme(parent, codebook)
-                sec = None if sec == "none" else sec
-                lead_at = text.find(r.item_lead)
-                lead_end = lead_at + len(r.item_lead) if lead_at >= 0 else len(text)
-                ct = content_theme(r.item_lead, codebook)
-                theme = None
-                for name in codebook.precedence:
-                    if name in (ct, sec):
-                        theme = name
-                        break
-                if theme == "problem" and ct != "problem" and sec == "problem":
-                    theme = "problem"
-                if theme:
-                    coded = True
-                    method = "enum_content" if theme == ct and theme != sec else "enum_section"
-                    add(theme, max(lead_at, 0), lead_end, method)
-                    if theme == "problem":  # further admissions in the same sentence are problems too
-                        for a, b in _clauses(text):
-                            if a >= lead_end and is_admission(text[a:b], codebook):
-                                add("problem", a, b, method)
-            # codebook patterns
-            for name, t in codebook.themes.items():
-                for rx in t.item_patterns:
-                    for m in rx.finditer(text):
-                        add(name, m.start(), m.end(), "pattern")
-            # noun phrases ending in a suffix; not in a clause that admits a problem
-            stoks = by_sent.get(int(r.sent_id), [])
-            if stoks and any(text.find(sfx) >= 0 for _, sfxs in suffix_themes for sfx in sfxs):
-                local = [(w, a - s0, b - s0) for w, a, b in stoks]
-                clause_spans = _clauses(text)
-                for name, sfxs in suffix_themes:
-                    for a, b in _noun_phrases(local, sfxs, tags):
-                        clause = next((text[x:y] for x, y in clause_spans if x <= a < y), text)
-                        if name != "problem" and is_admission(clause, codebook):
-                            continue
-                        add(name, a, b, "noun_phrase")
-            # an admission standing anywhere ("…但也存在着一些缺陷，相关职责和责任有待进一步明确")
-            if problem and problem.admission_cues and not coded and not r.is_heading \
-                    and section_theme(path, codebook) != "problem" and _has_any(text, problem.concession_words):
-                for a, b in _clauses(text):
-                    clause = text[a:b]
-                    if _has_any(clause, problem.admission_cues) and not _has_any(clause, problem.remedy_words) \
-                            and len(clause) >= 6:
-                        add("problem", a, b, "admission")
-            prev = r
+    def free(self):
+        """(index, sentence) of the sentences outside problem passages."""
+        return ((k, r) for k, r in enumerate(self.rows) if k not in self.passage)
+
+    @cached_property
+    def enumerated(self) -> tuple[list[dict], set[int]]:
+        """The enumeration rule's items, and the sentences it coded."""
+        return _enumerated(self)
+
+
+def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
+    """Items of every document by the codebook's rules (see module docstring); a DataFrame with
+    ITEM_COLUMNS, ``score`` empty."""
+    import pandas as pd
+    rows: list[dict] = []
+    toks_by_doc = {d: g for d, g in tokens.groupby("doc_id", sort=False)} if len(tokens) else {}
+    for doc_id, sents in sentences.groupby("doc_id", sort=True):
+        t = toks_by_doc.get(doc_id)
+        doc = Document(doc_id, sents, list(zip(t.sent_id, t.token, t.start, t.end)) if t is not None else [],
+                       codebook, tags)
+        for name in codebook.rules:
+            if RULES[name].func is not None:
+                rows += [row for row in RULES[name].func(doc) if row is not None]
     items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("canonical", "score")])
     return finish_items(items, codebook)
+
+
+# --------------------------------------------------------------------------- the rules
+
+@rule("problem_passage")
+def problem_passage(doc: Document) -> Iterator[dict | None]:
+    """The clauses of a passage that admits problems ("我们也清醒看到…：…；…。"), as government work
+    reports have: after the opening cue, to the end of the paragraph or its closing words."""
+    problem = doc.problem
+    for k, where in sorted(doc.passage.items()):
+        r = doc.rows[k]
+        text, after_cue = r.text, False
+        for a, b in _clauses(text):
+            clause = text[a:b]
+            if where == "open":
+                cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
+                if cue_here or not after_cue:
+                    after_cue = after_cue or cue_here
+                    continue
+                if _has_any(clause, problem.passage_end):
+                    break
+                if len(clause) >= 4 and clause not in ("等等", "等") and not clause.startswith(tuple(problem.frame_words)):
+                    yield doc.item(r, "problem", a, b, "problem_passage")
+            else:
+                if _has_any(clause, problem.passage_end):
+                    break
+                if is_admission(clause, doc.codebook):
+                    yield doc.item(r, "problem", a, b, "problem_passage")
+
+
+@rule("enum", methods=("enum_section", "enum_content"))
+def enum(doc: Document) -> Iterator[dict | None]:
+    """An enumerated item (一是…, 1、…, （一）…) in a section whose heading carries a theme's heading cue
+    (``enum_section``: 困难 → problem, 对策 → measure …), or whose lead itself says its theme
+    (``enum_content``: an admission, a phrase ending in 机制 or 平台)."""
+    yield from doc.enumerated[0]
+
+
+def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
+    codebook = doc.codebook
+    out: list[dict] = []
+    coded: set[int] = set()
+    intro, prev = None, None  # the theme announced by the sentence that opens a list
+    for k, r in doc.free():
+        text = r.text
+        path = list(r.section_path) if r.section_path is not None else []
+        if r.is_heading:
+            intro = None
+        elif isinstance(r.enum_marker, str) and FIRST_MARKER.fullmatch(r.enum_marker):
+            # "…提出以下三点建议：一是…": the opening sentence says what the list is
+            intro = None
+            if prev is not None and not prev.is_heading and r.para_id - prev.para_id <= 1:
+                intro = "none" if _has_any(prev.text, codebook.neutral_intro) else section_theme([prev.text], codebook)
+        prev = r
+        if not (isinstance(r.enum_marker, str) and isinstance(r.item_lead, str) and len(r.item_lead) >= 2) \
+                or (r.is_heading and is_section_title(r.item_lead, codebook)):
+            continue
+        parent = path[:-1] if r.is_heading else path
+        sec = (intro if not r.is_heading and intro else None) or section_theme(parent, codebook)
+        sec = None if sec == "none" else sec
+        lead_at = text.find(r.item_lead)
+        lead_end = lead_at + len(r.item_lead) if lead_at >= 0 else len(text)
+        ct = content_theme(r.item_lead, codebook)
+        theme = next((name for name in codebook.precedence if name in (ct, sec)), None)
+        if not theme:
+            continue
+        coded.add(k)
+        method = "enum_content" if theme == ct and theme != sec else "enum_section"
+        out.append(doc.item(r, theme, max(lead_at, 0), lead_end, method))
+        if theme == "problem":  # further admissions in the same sentence are problems too
+            out += [doc.item(r, "problem", a, b, method) for a, b in _clauses(text)
+                    if a >= lead_end and is_admission(text[a:b], codebook)]
+    return out, coded
+
+
+@rule("pattern")
+def pattern(doc: Document) -> Iterator[dict | None]:
+    """A match of a theme's ``item_patterns`` ("缺人才，社区服务难组织")."""
+    for _, r in doc.free():
+        for name, t in doc.codebook.themes.items():
+            for rx in t.item_patterns:
+                for m in rx.finditer(r.text):
+                    yield doc.item(r, name, m.start(), m.end(), "pattern")
+
+
+@rule("noun_phrase")
+def noun_phrase(doc: Document) -> Iterator[dict | None]:
+    """A noun phrase ending in a theme's suffix (…机制, …制度, …平台, …委员会), read off the jieba tokens
+    with their dictionary POS; not in a clause that admits a problem."""
+    codebook = doc.codebook
+    suffix_themes = [(n, tuple(sorted(t.suffixes, key=len, reverse=True)))
+                     for n, t in codebook.themes.items() if t.suffixes]
+    for _, r in doc.free():
+        text, s0 = r.text, int(r.start)
+        stoks = doc.tokens.get(int(r.sent_id), [])
+        if not stoks or not any(text.find(sfx) >= 0 for _, sfxs in suffix_themes for sfx in sfxs):
+            continue
+        local = [(w, a - s0, b - s0) for w, a, b in stoks]
+        clause_spans = _clauses(text)
+        for name, sfxs in suffix_themes:
+            for a, b in _noun_phrases(local, sfxs, doc.tags, codebook.phrases):
+                clause = next((text[x:y] for x, y in clause_spans if x <= a < y), text)
+                if name != "problem" and is_admission(clause, codebook):
+                    continue
+                yield doc.item(r, name, a, b, "noun_phrase")
+
+
+@rule("admission")
+def admission(doc: Document) -> Iterator[dict | None]:
+    """An admission standing anywhere in a sentence that concedes ("…但也存在着一些缺陷，相关职责和责任有待
+    进一步明确"), outside problem sections and sentences the enumeration rule coded."""
+    problem, codebook = doc.problem, doc.codebook
+    if not (problem and problem.admission_cues):
+        return
+    coded = doc.enumerated[1]
+    for k, r in doc.free():
+        path = list(r.section_path) if r.section_path is not None else []
+        if k in coded or r.is_heading or section_theme(path, codebook) == "problem" \
+                or not _has_any(r.text, problem.concession_words):
+            continue
+        for a, b in _clauses(r.text):
+            clause = r.text[a:b]
+            if _has_any(clause, problem.admission_cues) and not _has_any(clause, problem.remedy_words) \
+                    and len(clause) >= 6:
+                yield doc.item(r, "problem", a, b, "admission")
+
+
+# the classifier's items are added after the rules, by add_model_items
+rule("model")(None)
 
 
 def finish_items(items, codebook: Codebook):
@@ -317,8 +428,7 @@ def finish_items(items, codebook: Codebook):
         return pd.DataFrame(columns=ITEM_COLUMNS)
     items = items.copy()
     items["canonical"] = [codebook.canonical_of(i) for i in items["item"]]
-    rank = {m: k for k, m in enumerate(["enum_section", "enum_content", "pattern", "problem_passage", "noun_phrase",
-                                        "admission", "model"])}
+    rank = method_rank(codebook)
     items["_rank"] = items["method"].map(rank).fillna(len(rank))
     # an item coded under two themes keeps the theme that comes first in the precedence
     prec = {t: k for k, t in enumerate(codebook.precedence)}
@@ -352,6 +462,7 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
     from .classifier import predict
     if sentences.empty:
         return items
+    adding = "model" in codebook.rules
     sents = sentences.sort_values(["doc_id", "sent_id"]).reset_index(drop=True)
     proba = predict(model, sents.text)
     proba.index = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]])
@@ -366,7 +477,7 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
     top = proba[themes].max(axis=1)
     rows = []
     for k, ((doc_id, sid), theme, p) in enumerate(zip(proba.index, best, top)):
-        if p < threshold or (doc_id, sid) in coded:
+        if not adding or p < threshold or (doc_id, sid) in coded:
             continue
         r = sents.iloc[k]
         if norm(r.text) in labelled:
@@ -376,7 +487,7 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
         text = r.text
         lead = r.item_lead if isinstance(r.item_lead, str) and r.item_lead else \
             next((text[a:b] for a, b in _clauses(text) if b - a >= 4), text)
-        phrase = normalise_item(lead[:40], theme, codebook.themes[theme].generic)
+        phrase = normalise_item(lead[:40], theme, codebook)
         if len(phrase) < 4 or phrase.endswith(("方面", "是", "如下", "要求")):
             continue
         i = text.find(phrase)

@@ -1,0 +1,171 @@
+"""Stages declared once: the runner's keys follow the declarations, so an edited resource or
+an edited stage re-runs that stage (and what its changed outputs feed), never less, and a warm
+rerun equals a cold run byte for byte."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import runner
+from pipeline.__main__ import main
+from pipeline.config import RESOURCE_FILES, ROOT, resource_files
+from pipeline.errors import PipelineError
+from pipeline.stages import STAGES, run
+
+SEEDS = ["000_5fcd6df6dad751d5.txt", "002_64762f88fb4236a6.txt"]
+OUTPUTS = [a for s in STAGES for a in s.outputs]
+
+
+@pytest.fixture()
+def small(tmp_path, params):
+    """Two seed reports and parameters whose resources are private copies (so a test can edit them),
+    with a small label file so the classifier trains in a second."""
+    corpus = tmp_path / "corpus" / "raw"
+    corpus.mkdir(parents=True)
+    for name in SEEDS:
+        shutil.copy(ROOT / "corpus" / "raw" / name, corpus / name)
+    res = tmp_path / "res"
+    res.mkdir()
+    p = {k: (dict(v) if isinstance(v, dict) else v) for k, v in params.items()}
+    p["n_jobs"] = 1
+    for name in ("cleaning_rules", "genres", "block_phrases", "userdict", "codebook"):
+        section, key = RESOURCE_FILES[name][0].split(".")
+        src = resource_files(name, params)[0]
+        shutil.copy(src, res / src.name)
+        p[section][key] = str(res / src.name)
+    gaz = res / "gazetteer"
+    gaz.mkdir()
+    for f in resource_files("gazetteer", params):
+        shutil.copy(f, gaz / f.name)
+    p["places"]["gazetteer"] = str(gaz / "adcodes.csv")
+    labels = (ROOT / "pipeline/resources/training/sentences.csv").read_text(encoding="utf-8").splitlines()
+    (res / "labels.csv").write_text("\n".join(labels[:1] + labels[1:121]) + "\n", encoding="utf-8")
+    p["themes"]["labels"] = [str(res / "labels.csv")]
+    return tmp_path / "corpus", p, res
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    from pipeline import catalog
+    return {a: catalog.artifact_path(out, a).read_bytes() for a in OUTPUTS}
+
+
+def _reran(results: dict) -> list[str]:
+    return [name for name, r in results.items() if not r.get("up_to_date")]
+
+
+EDITS = [  # resource, file to edit (relative to the private resource folder), edit, first stage it affects
+    ("cleaning_rules", "cleaning.yaml", lambda s: s + "\n# edited\n", "ingest"),
+    ("genres", "genres.yaml", lambda s: s + "\n# edited\n", "ingest"),
+    ("block_phrases", "place_block_phrases.txt", lambda s: s + "\n青岛市南\n", "ingest"),
+    ("gazetteer", "gazetteer/adcodes.csv", lambda s: "\n".join(line for line in s.splitlines()
+                                                               if "市南区" not in line) + "\n", "ingest"),
+    ("userdict", "userdict.txt", lambda s: s.rstrip("\n") + "\n区域化党建 20 n\n", "segment"),
+    ("codebook", "codebook.yaml", lambda s: s.replace("version: 1", "version: 2", 1), "themes"),
+    ("labels", "labels.csv", lambda s: s.replace(",none,A", ",measure,A", 1), "themes"),
+]
+
+
+@pytest.mark.parametrize("resource, file, edit, first", EDITS, ids=[e[0] for e in EDITS])
+def test_edited_resource_reruns_its_stage_and_equals_a_cold_run(small, tmp_path, resource, file, edit, first):
+    corpus, p, res = small
+    assert any(resource in s.resources for s in STAGES), f"no stage declares {resource}"
+    warm = tmp_path / "warm"
+    run(corpus, warm, p, use_manifest=False)
+    assert _reran(run(corpus, warm, p, use_manifest=False)) == []      # nothing changed: nothing runs
+    target = res / file
+    target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
+    again = run(corpus, warm, p, use_manifest=False)
+    order = [s.name for s in STAGES]
+    before = order[:order.index(first)]
+    assert first in _reran(again), f"editing {resource} did not re-run {first}"
+    assert not set(before) & set(_reran(again)), f"editing {resource} re-ran stages before {first}"
+    cold = tmp_path / "cold"
+    run(corpus, cold, p, use_manifest=False)
+    assert _outputs(warm) == _outputs(cold)
+
+
+def test_code_edit_reruns_only_its_stage(small, tmp_path, monkeypatch):
+    """An edit to the segment stage's code re-runs segment, not ingest; themes runs again only if the
+    sentences or tokens it reads changed."""
+    corpus, p, _ = small
+    out = tmp_path / "out"
+    run(corpus, out, p, use_manifest=False)
+    real = runner.source_hash
+
+    def edited(path: Path) -> str:
+        return real(path) + ("edited" if "segment" in path.parts and path.name == "structure.py" else "")
+    monkeypatch.setattr(runner, "source_hash", edited)
+    runner._module_files.cache_clear()
+    again = run(corpus, out, p, use_manifest=False)
+    assert again["ingest"].get("up_to_date")
+    assert not again["segment"].get("up_to_date")
+    assert again["themes"].get("up_to_date")  # the same sentences and tokens came out
+
+
+def test_comments_do_not_change_a_stage_version(tmp_path):
+    src = (ROOT / "pipeline" / "segment" / "structure.py").read_text(encoding="utf-8")
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text(src, encoding="utf-8")
+    b.write_text("# a new comment\n" + src.replace("\n\n\n", "\n\n\n# another\n", 1), encoding="utf-8")
+    assert runner.source_hash(a) == runner.source_hash(b)
+    b.write_text(src.replace("lead_max: int = 60", "lead_max: int = 61"), encoding="utf-8")
+    assert runner.source_hash(a) != runner.source_hash(b)
+
+
+def test_declared_code_covers_what_a_stage_imports():
+    """Every module of the package that a stage's code imports is inside its declared code,
+    so an edit there changes the stage's version (catalog, config and errors do no text work)."""
+    import ast
+    exempt = {"pipeline.catalog", "pipeline.config", "pipeline.errors"}
+    for stage in STAGES:
+        files = {f for m in stage.code for f in runner._module_files(m)}
+        declared = {f.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+                    for f in files}
+        for f in files:
+            tree = ast.parse(f.read_text(encoding="utf-8"))
+            pkg = f.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").rsplit(".", 1)[0]
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    base = pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg
+                    target = f"{base}.{node.module}" if node.module else base
+                    if target in exempt or any(target == d or target.startswith(d + ".") for d in declared):
+                        continue
+                    assert any(d.startswith(target) for d in declared), \
+                        f"{stage.name}: {f.name} imports {target}, not in its declared code {stage.code}"
+
+
+def test_from_until_and_graph(small, tmp_path, capsys):
+    corpus, p, _ = small
+    out = tmp_path / "out"
+    res = run(corpus, out, p, use_manifest=False, until="segment")
+    assert list(res) == ["ingest", "segment"]
+    res = run(corpus, out, p, use_manifest=False, start="segment")
+    assert list(res) == ["segment", "themes"] and not res["segment"].get("up_to_date")
+    with pytest.raises(PipelineError, match="unknown stage"):
+        run(corpus, out, p, use_manifest=False, until="topics")
+    assert main(["graph"]) == 0
+    text = capsys.readouterr().out
+    for s in STAGES:
+        assert s.name in text and ", ".join(s.outputs) in text
+
+
+def test_prune_keeps_what_the_last_run_used(small, tmp_path):
+    corpus, p, res = small
+    out = tmp_path / "out"
+    run(corpus, out, p, use_manifest=False)
+    u = res / "userdict.txt"
+    u.write_text(u.read_text(encoding="utf-8").rstrip("\n") + "\n区域化党建 20 n\n", encoding="utf-8")
+    run(corpus, out, p, use_manifest=False)
+    tokens = out / "cache" / "tokens"
+    assert len(list(tokens.glob("*"))) == 2 * len(SEEDS)   # the old dictionary's entries are still there
+    removed = runner.prune(STAGES, out)
+    assert removed["tokens"] == len(SEEDS) and len(list(tokens.glob("*"))) == len(SEEDS)
+    again = run(corpus, out, p, use_manifest=False)
+    assert _reran(again) == []
+
+
+def test_only_the_projects_errors_are_one_line(tmp_path, capsys):
+    assert main(["segment", "--out", str(tmp_path / "nothing")]) == 1
+    assert "does not exist" in capsys.readouterr().err

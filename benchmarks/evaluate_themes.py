@@ -1,0 +1,99 @@
+"""Theme items against the hand annotations of the held-out city reports.
+
+    python benchmarks/evaluate_themes.py [--part test|dev] [--out DIR]
+
+Runs the pipeline on the 2024 city reports of one part of the fixed split (tests/gold/split.csv: the
+test part is never used to write rules, word lists or labels) and prints span-level precision, recall
+and F1 per theme (exact offsets, and any overlap) against the paragraphs annotated item by item, the
+agreement of the second coder on the doubly coded paragraphs, and the recall of the problem clauses a
+reader listed for the whole reports.  Needs ../shared/corpora beside the project.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "tests" / "gold"
+CITIES = ROOT.parent / "shared" / "corpora" / "cities-2024" / "txt"
+THEMES = ["problem", "mechanism", "carrier", "measure"]
+
+
+def read(name: str) -> pd.DataFrame | None:
+    p = GOLD / name
+    return pd.read_csv(p, dtype=str, keep_default_na=False) if p.exists() else None
+
+
+def agreement(first: pd.DataFrame, second: pd.DataFrame, paragraphs: pd.DataFrame, documents) -> pd.DataFrame:
+    """Span-level agreement of two coders on the paragraphs both coded: F1 of one against the other."""
+    from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs
+    keys = set(second.para_key)
+    para_loc = locate_paragraphs(paragraphs[paragraphs.para_key.isin(keys)], documents)
+    a = gold_spans(first[first.para_key.isin(keys)], para_loc, documents).dropna(subset=["start"])
+    b = gold_spans(second, para_loc, documents).dropna(subset=["start"])
+    as_items = b.rename(columns={"start": "item_start", "end": "item_end"})
+    return evaluate_spans(as_items, a, para_loc, THEMES)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--part", choices=["test", "dev"], default="test")
+    ap.add_argument("--out", type=Path, default=None, help="output folder of the run (default: a temp folder)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from pipeline import catalog
+    from pipeline.config import load_params
+    from pipeline.stages import run
+    from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs, problem_clause_recall
+
+    split = pd.read_csv(GOLD / "split.csv", dtype=str)
+    cities = sorted(split[split.part == args.part].city)
+    paragraphs = read("paragraphs.csv" if args.part == "test" else "dev_paragraphs.csv")
+    spans = [read(n) for n in (["spans_part1.csv", "spans_part2.csv"] if args.part == "test" else ["dev_spans.csv"])]
+    spans = pd.concat([s for s in spans if s is not None], ignore_index=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus" / "raw"
+        corpus.mkdir(parents=True)
+        for c in cities:
+            shutil.copy(CITIES / f"{c}.txt", corpus / f"{c}.txt")
+        out = args.out or Path(tmp) / "out"
+        run(corpus.parent, out, load_params(), use_manifest=False)
+        documents = catalog.read_artifact(out, "documents")
+        items = catalog.read_artifact(out, "themes")
+        para_loc = locate_paragraphs(paragraphs, documents)
+        located = gold_spans(spans, para_loc, documents)
+        lost = located.start.isna().sum()
+        scores = evaluate_spans(items, located, para_loc, THEMES)
+        second = read("spans_second_coding.csv") if args.part == "test" else None
+        agree = agreement(spans, second, paragraphs, documents) if second is not None else None
+        clauses = read("problem_clauses.csv" if args.part == "test" else "dev_problem_clauses.csv")
+        recall = problem_clause_recall(items, clauses, documents) if clauses is not None else None
+    version = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                             text=True).stdout.strip()
+    print(f"# Theme items on the {args.part} part ({len(cities)} reports), {date.today()}, code {version}")
+    print(f"annotated paragraphs: {para_loc.para_start.notna().sum()} of {len(para_loc)} located, "
+          f"gold items: {len(located) - lost}"
+          + (f" ({lost} not located in the clean text)" if lost else ""))
+    cols = ["theme", "gold", "extracted", "exact_precision", "exact_recall", "exact_f1",
+            "overlap_precision", "overlap_recall", "overlap_f1"]
+    print(scores[cols].to_string(index=False))
+    if agree is not None:
+        print("\nsecond coder against the first, on the doubly coded paragraphs:")
+        print(agree[cols].rename(columns={"gold": "first", "extracted": "second"}).to_string(index=False))
+    if recall is not None:
+        print(f"\nproblem clauses of the whole reports found: {recall['found']} of {recall['clauses']} "
+              f"({recall['recall']:.0%}); problem items on a listed clause: {recall['items_on_a_clause']} of "
+              f"{recall['items']} ({recall['precision']:.0%})"
+              + (f"; {recall['not_located']} clauses not located" if recall["not_located"] else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= corpus
 OUT ?= outputs
 
-.PHONY: help install run data notebooks export test bench clean-outputs
+.PHONY: help install run data notebooks export test test-fast lint lint-ci format bench clean-outputs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -37,6 +37,28 @@ notebooks: install  ## execute the notebook suite on the data in outputs/
 
 test: install  ## run the test suite
 	$(PY) -m pytest -q
+
+test-fast: install  ## the tests not marked slow, stopping at the first failure
+	$(PY) -m pytest -q -m "not slow" -x
+
+lint: install  ## ruff check, ruff format --check, mypy and the notebook pair check (runs all, fails if any fails)
+	@status=0; \
+	echo "== ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	echo "== ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "== mypy"; $(VENV)/bin/mypy || status=1; \
+	echo "== notebook pairs"; $(PY) tools/check_notebook_pairs.py || status=1; \
+	exit $$status
+
+lint-ci: install  ## what CI blocks on: syntax errors and undefined names (ruff), notebook pairs
+	$(VENV)/bin/ruff check --select E9,F63,F7,F82 .
+	$(PY) tools/check_notebook_pairs.py
+
+format: install  ## ruff format + ruff check --fix (notebooks through their .py, copied back into the .ipynb)
+	@$(PY) tools/check_notebook_pairs.py > /dev/null \
+	  || { echo "format: pair the notebooks first (jupytext --sync notebooks/NN_name.ipynb)"; exit 1; }
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix . || true  # what cannot be fixed automatically is listed; `make lint` fails on it
+	$(VENV)/bin/jupytext --quiet --to ipynb --update notebooks/[0-9][0-9]_*.py
 
 bench: install  ## speed and memory figures (benchmarks/)
 	$(PY) benchmarks/run.py

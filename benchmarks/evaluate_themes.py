@@ -44,7 +44,8 @@ def agreement(first: pd.DataFrame, second: pd.DataFrame, paragraphs: pd.DataFram
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["test", "dev"], default="test")
+    ap.add_argument("--part", choices=["test", "dev", "seeds"], default="test",
+                    help="test or dev part of the city reports, or the seed reports in corpus/")
     ap.add_argument("--out", type=Path, default=None, help="output folder of the run (default: a temp folder)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -53,6 +54,19 @@ def main() -> int:
     from pipeline.stages import run
     from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs, problem_clause_recall
 
+    if args.part == "seeds":
+        from pipeline.themes.evaluate import locate_documents
+        with tempfile.TemporaryDirectory() as tmp:
+            out = args.out or Path(tmp) / "out"
+            run(ROOT / "corpus", out, load_params())
+            documents = catalog.read_artifact(out, "documents")
+            items = catalog.read_artifact(out, "themes")
+            located, para_loc = locate_documents(read("seed_spans.csv"), documents)
+            scores = evaluate_spans(items, located, para_loc, THEMES)
+        print(f"# Theme items on the five seed reports, {date.today()}")
+        print(f"gold items: {located.start.notna().sum()} ({located.start.isna().sum()} not located)")
+        print(scores.to_string(index=False))
+        return 0
     split = pd.read_csv(GOLD / "split.csv", dtype=str)
     cities = sorted(split[split.part == args.part].city)
     paragraphs = read("paragraphs.csv" if args.part == "test" else "dev_paragraphs.csv")

@@ -14,8 +14,12 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ArtifactMissing, PipelineError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 # pandas is imported inside the functions that need it, so that a run whose

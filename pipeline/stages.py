@@ -19,7 +19,7 @@ from pathlib import Path
 from . import catalog
 from .config import resource_files
 from .errors import NothingRead, ParamError, PipelineError
-from .runner import Context, Stage, run_record, run_stages
+from .runner import Context, Stage, context_for, run_record, run_stages
 
 # Heavy libraries (pandas, joblib, jieba) are imported inside the stages that
 # run: a stage whose inputs are unchanged returns before importing them.

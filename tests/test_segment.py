@@ -178,7 +178,7 @@ def test_cache_invalidation(tmp_path, params):
     first = run_one("segment", out, params)
     assert first["tokens_computed"] == 5
     again = run_one("segment", out, params)
-    assert again.get("up_to_date") and again["tokens_computed"] == 0
+    assert again.get("up_to_date")  # nothing to do: the stage is skipped before reading any document
     # one document changes: only it is segmented again
     f = corpus / "raw" / f"{SEEDS['dalian']}.txt"
     f.write_text(f.read_text(encoding="utf-8").replace("显示全部", "新增一句话。\n显示全部"), encoding="utf-8")

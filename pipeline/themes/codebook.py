@@ -16,7 +16,8 @@ from ..errors import PipelineError
 
 LIST_FIELDS = ("heading_cues", "cue_words", "suffixes", "item_patterns", "passage_cues", "passage_end", "generic",
                "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words",
-               "passage_weak_cues", "passage_overcome")
+               "passage_weak_cues", "passage_overcome", "action_verbs", "aim_verbs", "aim_heads", "not_actions",
+               "excluded_heads", "frame_patterns")
 
 
 class CodebookError(PipelineError, ValueError):
@@ -42,13 +43,25 @@ class Theme:
     frame_words: list[str] = field(default_factory=list)
     passage_weak_cues: list[str] = field(default_factory=list)
     passage_overcome: list[str] = field(default_factory=list)
+    action_verbs: list[str] = field(default_factory=list)
+    aim_verbs: list[str] = field(default_factory=list)
+    aim_heads: list[str] = field(default_factory=list)
+    not_actions: list[str] = field(default_factory=list)
+    excluded_heads: list[str] = field(default_factory=list)
+    frame_patterns: list[re.Pattern] = field(default_factory=list)
     colour: str = "#999999"
     hatch: str = ""
 
+    def frames(self, clause: str) -> bool:
+        """A clause that only frames an admission, or states national or global conditions."""
+        return any(rx.search(clause) for rx in self.frame_patterns) or clause.startswith(tuple(self.frame_words))
+
     def opens_passage(self, sentence: str) -> bool:
         """A sentence that opens an admission of problems."""
-        if any(c in sentence for c in self.passage_cues):
-            return True
+        for clause in re.split(r"[，,；;：:。！？!?]", sentence):
+            # a cue inside a remedy (聚焦短板弱项, 补齐县城短板弱项) opens nothing
+            if any(c in clause for c in self.passage_cues) and not any(w in clause for w in self.remedy_words):
+                return True
         return (any(c in sentence for c in self.passage_weak_cues) and any(c in sentence for c in self.concession_words)
                 and not any(c in sentence for c in self.passage_overcome))
 
@@ -60,9 +73,12 @@ class Phrases:
     lead_conjunctions: re.Pattern
     stop_words: frozenset[str]  # a noun phrase does not extend over these
     nominal_pos: frozenset[str]  # POS tags that may stand inside a noun phrase
+    subjects: tuple[str, ...] = ()        # set aside before a measure's verb (longest first)
+    manner_adverbs: tuple[str, ...] = ()  # outside a measure's span (longest first)
 
 
-PHRASE_FIELDS = ("lead_adverbs", "lead_verbs", "lead_conjunctions", "stop_words", "nominal_pos")
+PHRASE_FIELDS = ("lead_adverbs", "lead_verbs", "lead_conjunctions", "stop_words", "nominal_pos", "subjects",
+                 "manner_adverbs")
 
 
 def _alternation(words: list[str]) -> str:
@@ -80,8 +96,11 @@ def parse_phrases(data, source: str) -> Phrases:
     verbs = rf"^(?:{_alternation(lists['lead_adverbs'])}|)(?:{_alternation(lists['lead_verbs'])})" \
         if lists["lead_verbs"] else r"(?!)"
     conj = rf"^(?:{_alternation(lists['lead_conjunctions'])})" if lists["lead_conjunctions"] else r"(?!)"
+    def longest_first(words):
+        return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
     return Phrases(re.compile(verbs), re.compile(conj), frozenset(lists["stop_words"]),
-                   frozenset(lists["nominal_pos"]))
+                   frozenset(lists["nominal_pos"]), longest_first(lists["subjects"]),
+                   longest_first(lists["manner_adverbs"]))
 
 
 @dataclass
@@ -145,19 +164,26 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise CodebookError(f"{where}.{key}: required, a non-empty string")
         lists = {k: _strings(entry.get(k), f"{where}.{k}") for k in LIST_FIELDS}
-        patterns = []
-        for i, p in enumerate(lists["item_patterns"]):
-            try:
-                patterns.append(re.compile(p))
-            except re.error as e:
-                raise CodebookError(f"{where}.item_patterns[{i}]: not a valid regular expression ({e})")
-        if not (lists["heading_cues"] or lists["suffixes"] or lists["item_patterns"] or lists["passage_cues"]):
-            raise CodebookError(f"{where}: needs at least one of heading_cues, suffixes, item_patterns, passage_cues")
+        compiled = {}
+        for key in ("item_patterns", "frame_patterns"):
+            compiled[key] = []
+            for i, p in enumerate(lists[key]):
+                try:
+                    compiled[key].append(re.compile(p))
+                except re.error as e:
+                    raise CodebookError(f"{where}.{key}[{i}]: not a valid regular expression ({e})") from e
+        patterns = compiled["item_patterns"]
+        if not (lists["heading_cues"] or lists["suffixes"] or lists["item_patterns"] or lists["passage_cues"]
+                or lists["action_verbs"]):
+            raise CodebookError(f"{where}: needs at least one of heading_cues, suffixes, item_patterns, passage_cues, "
+                                "action_verbs")
         themes[name] = Theme(name, entry["label_zh"].strip(), entry["label_en"].strip(), lists["heading_cues"],
                              lists["cue_words"], lists["suffixes"], patterns, lists["passage_cues"],
                              lists["passage_end"], set(lists["generic"]), lists["section_words"],
                              lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"],
-                             lists["passage_weak_cues"], lists["passage_overcome"])
+                             lists["passage_weak_cues"], lists["passage_overcome"], lists["action_verbs"],
+                             lists["aim_verbs"], lists["aim_heads"], lists["not_actions"], lists["excluded_heads"],
+                             compiled["frame_patterns"])
         colour = entry.get("colour", "#999999")
         if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):
             raise CodebookError(f"{where}.colour: a colour like '#0072B2', got {colour!r}")

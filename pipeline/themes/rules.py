@@ -158,11 +158,19 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
         j = k - 1
         while j >= 0 and k - j <= max_tokens:
             w, wa, wb = tokens[j]
+            if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
+                o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
+                if o is not None and o > 0 and tokens[o - 1][2] == tokens[o][1] \
+                        and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos \
+                        and tokens[o - 1][0] not in phrases.stop_words:
+                    start, j = tokens[o - 1][1], o - 2
+                    continue
+                break
             if wb != start or w in phrases.stop_words or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w) \
                     or ENUM_WORD.fullmatch(w):
                 break
-            if tags.get(w, "n") not in phrases.nominal_pos:  # function words, numerals, adverbs end the phrase
-                break
+            if tags.get(w, "n") not in phrases.nominal_pos and not (len(w) == 1 and tags.get(w) in ("zg", "q")):
+                break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
             if b - wa > max_chars:
                 break
             start = wa
@@ -171,6 +179,11 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
         for w, wa, wb in tokens[j + 1:k]:
             if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns"):
                 start = wb
+        # a quoted name keeps its quotes: “碳达峰十大行动”
+        before = next((t for t in tokens if t[2] == start), None)
+        after = next((t for t in tokens if t[1] == b), None)
+        if before and after and before[0] == "“" and after[0] == "”":
+            start, b = before[1], after[2]
         yield start, b
 
 
@@ -227,7 +240,9 @@ class Document:
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
         phrase = normalise_item(text[a:b], theme, self.codebook)
-        if len(phrase) < 2 or phrase in generic or any(len(g) >= 5 and phrase.endswith(g) for g in generic):
+        if len(phrase) < 2 or phrase in generic or any(len(g) >= 5 and phrase.endswith(g) for g in generic) \
+                or COUNTED_GENERIC.fullmatch(phrase) \
+                or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads)):
             return None
         i = text.find(phrase, a)
         return {"doc_id": self.doc_id, "theme": theme, "item": phrase, "method": method,
@@ -270,6 +285,11 @@ class Document:
         return ((k, r) for k, r in enumerate(self.rows) if k not in self.passage)
 
     @cached_property
+    def actions(self) -> list[tuple]:
+        """(sentence, start, end, verb, object) of each concrete action the document states."""
+        return _actions(self)
+
+    @cached_property
     def enumerated(self) -> tuple[list[dict], set[int]]:
         """The enumeration rule's items, and the sentences it coded."""
         return _enumerated(self)
@@ -304,20 +324,23 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
         text, after_cue = r.text, False
         for a, b in _clauses(text):
             clause = text[a:b]
+            if _has_any(clause, problem.passage_end):
+                break
             if where == "open":
                 cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
                 if cue_here or not after_cue:
                     after_cue = after_cue or cue_here
+                    # the cue clause is an item when it admits something itself (民生领域还有不少短板弱项)
+                    if cue_here and is_admission(clause, doc.codebook) and not problem.frames(clause):
+                        yield doc.item(r, "problem", a, b, "problem_passage")
                     continue
-                if _has_any(clause, problem.passage_end):
-                    break
-                if len(clause) >= 4 and clause not in ("等等", "等") and not clause.startswith(tuple(problem.frame_words)):
+            if problem.frames(clause):
+                continue
+            if where == "open":
+                if len(clause) >= 4 and clause not in ("等等", "等"):
                     yield doc.item(r, "problem", a, b, "problem_passage")
-            else:
-                if _has_any(clause, problem.passage_end):
-                    break
-                if is_admission(clause, doc.codebook):
-                    yield doc.item(r, "problem", a, b, "problem_passage")
+            elif is_admission(clause, doc.codebook):
+                yield doc.item(r, "problem", a, b, "problem_passage")
 
 
 @rule("enum", methods=("enum_section", "enum_content"))
@@ -326,6 +349,11 @@ def enum(doc: Document) -> Iterator[dict | None]:
     (``enum_section``: 困难 → problem, 对策 → measure …), or whose lead itself says its theme
     (``enum_content``: an admission, a phrase ending in 机制 or 平台)."""
     yield from doc.enumerated[0]
+
+
+# headings of a section of recommendations (a community report's 对策和建议): its numbered headings are measures
+# when they state an action; a work report's plan headings (（一）全面加强政治建设) are not
+STRONG_MEASURE_CUES = ("对策", "建议", "措施", "举措", "思路", "路径", "途径", "做法")
 
 
 def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
@@ -354,6 +382,9 @@ def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
         lead_end = lead_at + len(r.item_lead) if lead_at >= 0 else len(text)
         ct = content_theme(r.item_lead, codebook)
         theme = next((name for name in codebook.precedence if name in (ct, sec)), None)
+        if theme == "measure" and not (action_of(r.item_lead, codebook)
+                                       and (not r.is_heading or _has_any(" ".join(parent), STRONG_MEASURE_CUES))):
+            continue  # a heading or slogan is context (section_path), not a measure; actions are coded as such
         if not theme:
             continue
         coded.add(k)
@@ -413,8 +444,179 @@ def admission(doc: Document) -> Iterator[dict | None]:
         for a, b in _clauses(r.text):
             clause = r.text[a:b]
             if _has_any(clause, problem.admission_cues) and not _has_any(clause, problem.remedy_words) \
-                    and len(clause) >= 6:
+                    and len(clause) >= 6 and not problem.frames(clause):
                 yield doc.item(r, "problem", a, b, "admission")
+
+
+# --------------------------------------------------------------------------- measures as actions
+
+ENUM_LEAD = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)|[①-⑳]|[一二三四五六七八九十]+是要?|第[一二三四五六七八九十]+[，,、]?|首先|其次|再次|最后|"
+                       r"\d{4}年(?:底前|内|底)?|今年|明年|年内|全年|同时)[，,]?")
+QUANTITY = re.compile(r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$")
+FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
+
+
+PREPOSITIONS = "为将把向与同对"
+# "六大行动", "十大工程": a count of the report's own programmes, not a name
+COUNTED_GENERIC = re.compile(r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)")
+COPULA = re.compile(r"(?<![一二三四五六七八九十])是(?![否])")
+
+
+def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
+    """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words and manner
+    adverbs are set aside; None when it does not open with an action verb."""
+    measure, ph = codebook.themes.get("measure"), codebook.phrases
+    if measure is None or not measure.action_verbs:
+        return None
+    verbs = sorted(measure.action_verbs, key=len, reverse=True)
+
+    def verb_at(i: int) -> str | None:
+        return next((v for v in verbs if clause.startswith(v, i)), None)
+    i, n = 0, len(clause)
+    for _ in range(6):  # a few layers: marker, subject, time, adverbs
+        m = ENUM_LEAD.match(clause[i:])
+        if m and m.end():
+            i += m.end()
+            continue
+        word = next((w for w in ph.subjects if clause.startswith(w, i)), None) \
+            or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
+        if word is None:
+            break
+        i += len(word)
+    v = verb_at(i)
+    if v is None and i < n and clause[i] in PREPOSITIONS:
+        # 为社区党组织提供…, 将…纳入财政预算, 与合肥工业大学共建…: the action opens with its preposition
+        k = next((k for k in range(i + 2, min(n, i + 20)) if verb_at(k) and clause[k - 1] not in "的是"), None)
+        if k is not None:
+            return i, k, verb_at(k)
+    if v is None or i >= n:
+        return None
+    return i, i, v
+
+
+def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
+    """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
+    a bare aim (提升…水平) or a verb with no object is not an action."""
+    measure = codebook.themes.get("measure")
+    start = _action_start(clause, codebook)
+    if start is None:
+        return None
+    i, at, verb = start
+    obj = clause[at + len(verb):].strip()
+    if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
+        return None
+    if _has_any(clause, measure.not_actions) or COPULA.search(obj):
+        return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
+    if obj.startswith("了") and not re.search(r"\d", obj):
+        return None  # 促进了…, 加强了…: an effect reported, not an action
+    if verb in measure.aim_verbs and obj.rstrip("等").endswith(tuple(measure.aim_heads)):
+        return None
+    return i, verb, obj
+
+
+@rule("action")
+def action(doc: Document) -> Iterator[dict | None]:
+    """One concrete action per clause (docs/coding_protocol.md §6): a clause that opens with an action verb
+    and names its object (改造老旧小区245个, 实施城市更新行动), outside headings, problem passages and the
+    list of a year's expected targets."""
+    for r, a, b, verb, obj in doc.actions:
+        yield doc.item(r, "measure", a, b, "action")
+
+
+def _actions(doc: Document) -> list[tuple]:
+    out = []
+    targets_para = None
+    measure = doc.codebook.themes.get("measure")
+    if measure is None:
+        return out
+    for _, r in doc.free():
+        if r.is_heading:
+            continue
+        if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
+            targets_para = r.para_id
+        if r.para_id == targets_para:
+            continue
+        for a, b in _clauses(r.text):
+            for x, y in _action_pieces(r.text, a, b, doc.codebook):
+                found = action_of(r.text[x:y], doc.codebook)
+                if found:
+                    i, verb, obj = found
+                    end = y
+                    while end > x + i and r.text[end - 1] in " 　等":
+                        end -= 1
+                    out.append((r, x + i, end, verb, obj))
+    return out
+
+
+def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[int, int]]:
+    """A clause cut at each 、 that opens a new action (新增绿地6942.7亩、栽植乔灌木919.9万株 is two measures;
+    改造棚户区住房4432套、老旧小区325个 is one)."""
+    cuts = [a]
+    for k in range(a, b):
+        if text[k] == "、" and _action_start(text[k + 1:b], codebook) is not None \
+                and _action_start(text[cuts[-1]:k], codebook) is not None:
+            cuts.append(k + 1)
+    return [(x, (cuts[j + 1] - 1) if j + 1 < len(cuts) else b) for j, x in enumerate(cuts)]
+
+
+NOUN_DESCRIPTORS = re.compile(r"^(?:一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
+                              r"新一轮|一系列|各类|各级)")
+
+
+@rule("named_object")
+def named_object(doc: Document) -> Iterator[dict | None]:
+    """The carrier or mechanism an action works on, with its full name: the action's object, when it ends in a
+    carrier's or mechanism's suffix (实施城市更新行动 → 城市更新行动; 落实耕地保护和粮食安全责任制 → the whole
+    name, coordinated modifiers kept). Objects listed with 、 are read one by one, unless they share a head (…等机制)."""
+    codebook = doc.codebook
+    suffixes = [(n, tuple(sorted(t.suffixes, key=len, reverse=True))) for n, t in codebook.themes.items()
+                if t.suffixes and n in ("mechanism", "carrier")]
+    verbs = tuple(sorted(codebook.themes["measure"].action_verbs, key=len, reverse=True)) \
+        if "measure" in codebook.themes else ()
+    for r, a, b, verb, obj in doc.actions:
+        text = r.text
+        o0 = b - len(obj) if obj and text[:b].endswith(obj) else a + len(verb)
+        while True:  # 实施好…, 启动运营…: the object starts after every verb and particle of the chain
+            while o0 < b and text[o0] in " 　好":
+                o0 += 1
+            nxt = next((v for v in verbs if text.startswith(v, o0)), None)
+            if nxt is None or b - o0 - len(nxt) < 3:
+                break
+            o0 += len(nxt)
+        # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
+        inner = next((k for k in range(o0 + 2, b - 2) if text.startswith(verbs, k)
+                      and any(text[o0:k].endswith(x) for _, sfx in suffixes for x in sfx)), None)
+        if inner is not None:
+            yield from _named(doc, r, [(o0, inner)], suffixes)
+            o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
+        members = [(o0, b)]
+        if "、" in text[o0:b] and not re.search(r"等[\u4e00-\u9fff]{1,4}$", text[o0:b]):
+            members, s = [], o0
+            for k in range(o0, b + 1):
+                if k == b or text[k] == "、":
+                    members.append((s, k))
+                    s = k + 1
+        yield from _named(doc, r, members, suffixes)
+
+
+def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterator[dict | None]:
+    """Carrier or mechanism items among ``members`` (spans of sentence ``r``): a member whose name, without its
+    quantity, footnote and descriptors (一批, 全省首个), ends in a suffix."""
+    text = r.text
+    for s, e in members:
+        piece = FOOTNOTE.sub("", QUANTITY.sub("", text[s:e])).rstrip()
+        if re.search(r"等(?:重[点大])?项目(?:建设)?$", piece):
+            continue  # a list of construction projects (…产业园等项目建设): projects, not carriers
+        piece = re.sub(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$", "", piece)
+        m = NOUN_DESCRIPTORS.match(piece)
+        start = s + (m.end() if m else 0)
+        name = text[start:s + len(piece)]
+        bare = re.sub(r"[（(][^（）()]{1,6}[)）]$", "", name).rstrip("”\"")  # 社区居家养老服务中心（站）
+        for theme, sfx in suffixes:
+            ends = [x for x in sfx if bare.endswith(x)]
+            if ends and len(bare) > len(ends[0]):
+                yield doc.item(r, theme, start, start + len(name), "named_object")
+                break
 
 
 # the classifier's items are added after the rules, by add_model_items
@@ -437,10 +639,10 @@ def finish_items(items, codebook: Codebook):
     items = items.drop_duplicates(["doc_id", "sent_id", "item"], keep="first")
     # a noun phrase inside a longer item of the same sentence adds nothing ("参与机制" in "共同参与机制")
     longer: dict[tuple, list[str]] = {}
-    for d, sid, it in zip(items.doc_id, items.sent_id, items["item"]):
-        longer.setdefault((d, sid), []).append(it)
-    inside = [m == "noun_phrase" and any(it != o and it in o for o in longer[(d, sid)])
-              for d, sid, it, m in zip(items.doc_id, items.sent_id, items["item"], items["method"])]
+    for d, sid, t, it in zip(items.doc_id, items.sent_id, items.theme, items["item"]):
+        longer.setdefault((d, sid, t), []).append(it)
+    inside = [m == "noun_phrase" and any(it != o and it in o for o in longer[(d, sid, t)])
+              for d, sid, t, it, m in zip(items.doc_id, items.sent_id, items.theme, items["item"], items["method"])]
     items = items[~pd.Series(inside, index=items.index)]
     items = items.sort_values(["doc_id", "_rank", "start"], kind="stable")
     items = items.drop_duplicates(["doc_id", "theme", "canonical"], keep="first")

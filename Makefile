@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= corpus
 OUT ?= outputs
 
-.PHONY: help install run data notebooks export test test-fast lint lint-ci format bench clean-outputs
+.PHONY: help install run data notebooks export test test-fast lint format bench clean-outputs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -48,10 +48,6 @@ lint: install  ## ruff check, ruff format --check, mypy and the notebook pair ch
 	echo "== mypy"; $(VENV)/bin/mypy || status=1; \
 	echo "== notebook pairs"; $(PY) tools/check_notebook_pairs.py || status=1; \
 	exit $$status
-
-lint-ci: install  ## what CI blocks on: syntax errors and undefined names (ruff), notebook pairs
-	$(VENV)/bin/ruff check --select E9,F63,F7,F82 .
-	$(PY) tools/check_notebook_pairs.py
 
 format: install  ## ruff format + ruff check --fix (notebooks through their .py, copied back into the .ipynb)
 	@$(PY) tools/check_notebook_pairs.py > /dev/null \

@@ -8,6 +8,7 @@ and F1 per theme (exact offsets, and any overlap) against the paragraphs annotat
 agreement of the second coder on the doubly coded paragraphs, and the recall of the problem clauses a
 reader listed for the whole reports.  Needs ../shared/corpora beside the project.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ def read(name: str) -> pd.DataFrame | None:
 def agreement(first: pd.DataFrame, second: pd.DataFrame, paragraphs: pd.DataFrame, documents) -> pd.DataFrame:
     """Span-level agreement of two coders on the paragraphs both coded: F1 of one against the other."""
     from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs
+
     keys = set(second.para_key)
     para_loc = locate_paragraphs(paragraphs[paragraphs.para_key.isin(keys)], documents)
     a = gold_spans(first[first.para_key.isin(keys)], para_loc, documents).dropna(subset=["start"])
@@ -44,8 +46,12 @@ def agreement(first: pd.DataFrame, second: pd.DataFrame, paragraphs: pd.DataFram
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["test", "dev", "seeds"], default="test",
-                    help="test or dev part of the city reports, or the seed reports in corpus/")
+    ap.add_argument(
+        "--part",
+        choices=["test", "dev", "seeds"],
+        default="test",
+        help="test or dev part of the city reports, or the seed reports in corpus/",
+    )
     ap.add_argument("--out", type=Path, default=None, help="output folder of the run (default: a temp folder)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -56,6 +62,7 @@ def main() -> int:
 
     if args.part == "seeds":
         from pipeline.themes.evaluate import locate_documents
+
         with tempfile.TemporaryDirectory() as tmp:
             out = args.out or Path(tmp) / "out"
             run(ROOT / "corpus", out, load_params())
@@ -89,23 +96,36 @@ def main() -> int:
         agree = agreement(spans, second, paragraphs, documents) if second is not None else None
         clauses = read("problem_clauses.csv" if args.part == "test" else "dev_problem_clauses.csv")
         recall = problem_clause_recall(items, clauses, documents) if clauses is not None else None
-    version = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
-                             text=True).stdout.strip()
+    version = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
     print(f"# Theme items on the {args.part} part ({len(cities)} reports), {date.today()}, code {version}")
-    print(f"annotated paragraphs: {para_loc.para_start.notna().sum()} of {len(para_loc)} located, "
-          f"gold items: {len(located) - lost}"
-          + (f" ({lost} not located in the clean text)" if lost else ""))
-    cols = ["theme", "gold", "extracted", "exact_precision", "exact_recall", "exact_f1",
-            "overlap_precision", "overlap_recall", "overlap_f1"]
+    print(
+        f"annotated paragraphs: {para_loc.para_start.notna().sum()} of {len(para_loc)} located, "
+        f"gold items: {len(located) - lost}" + (f" ({lost} not located in the clean text)" if lost else "")
+    )
+    cols = [
+        "theme",
+        "gold",
+        "extracted",
+        "exact_precision",
+        "exact_recall",
+        "exact_f1",
+        "overlap_precision",
+        "overlap_recall",
+        "overlap_f1",
+    ]
     print(scores[cols].to_string(index=False))
     if agree is not None:
         print("\nsecond coder against the first, on the doubly coded paragraphs:")
         print(agree[cols].rename(columns={"gold": "first", "extracted": "second"}).to_string(index=False))
     if recall is not None:
-        print(f"\nproblem clauses of the whole reports found: {recall['found']} of {recall['clauses']} "
-              f"({recall['recall']:.0%}); problem items on a listed clause: {recall['items_on_a_clause']} of "
-              f"{recall['items']} ({recall['precision']:.0%})"
-              + (f"; {recall['not_located']} clauses not located" if recall["not_located"] else ""))
+        print(
+            f"\nproblem clauses of the whole reports found: {recall['found']} of {recall['clauses']} "
+            f"({recall['recall']:.0%}); problem items on a listed clause: {recall['items_on_a_clause']} of "
+            f"{recall['items']} ({recall['precision']:.0%})"
+            + (f"; {recall['not_located']} clauses not located" if recall["not_located"] else "")
+        )
     return 0
 
 

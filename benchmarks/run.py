@@ -23,6 +23,7 @@ is the largest resident set of the process tree.  It also measures how often
 the fast engine's tokens equal jieba's.  Figures go to stdout and to
 outputs/benchmarks.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -110,6 +111,7 @@ def engine_agreement(out: Path) -> dict:
 
     from pipeline.config import RESOURCES
     from pipeline.segment import cut
+
     docs = pd.read_parquet(out / "data" / "documents.parquet")
     lex = RESOURCES / "userdict.txt"
     same = tokens = differ = 0
@@ -125,10 +127,16 @@ def engine_agreement(out: Path) -> dict:
         if a == b:
             same += 1
         else:
-            differ += sum(1 for x, y in zip(a, b) if x != y) + abs(len(a) - len(b))
-    return {"documents": len(docs), "identical_documents": same, "tokens": tokens, "differing_tokens": differ,
-            "fast_seconds": round(t_fast, 2), "jieba_seconds": round(t_jieba, 2),
-            "speedup": round(t_jieba / t_fast, 1) if t_fast else None}
+            differ += sum(1 for x, y in zip(a, b, strict=False) if x != y) + abs(len(a) - len(b))
+    return {
+        "documents": len(docs),
+        "identical_documents": same,
+        "tokens": tokens,
+        "differing_tokens": differ,
+        "fast_seconds": round(t_fast, 2),
+        "jieba_seconds": round(t_jieba, 2),
+        "speedup": round(t_jieba / t_fast, 1) if t_fast else None,
+    }
 
 
 def main() -> int:
@@ -149,23 +157,42 @@ def main() -> int:
             a, a_mem, _ = measure([PY, "-c", BASELINE, str(corpus / "raw")], env)
             run = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(out), "--until", "segment"]
             b, b_mem, _ = measure(run, env)
-            r = {"input_mb": round(mb, 2), "files": len(list((corpus / "raw").iterdir())),
-                 "baseline_s": round(a, 2), "baseline_mb_per_s": round(mb / a, 2), "baseline_peak_mb": round(a_mem),
-                 "cold_s": round(b, 2), "cold_mb_per_s": round(mb / b, 2), "cold_peak_mb": round(b_mem)}
+            r = {
+                "input_mb": round(mb, 2),
+                "files": len(list((corpus / "raw").iterdir())),
+                "baseline_s": round(a, 2),
+                "baseline_mb_per_s": round(mb / a, 2),
+                "baseline_peak_mb": round(a_mem),
+                "cold_s": round(b, 2),
+                "cold_mb_per_s": round(mb / b, 2),
+                "cold_peak_mb": round(b_mem),
+            }
             if scale == 1:
                 c, c_mem, _ = measure(run, env)
                 victim = sorted((corpus / "raw").glob("*.txt"))[0]
                 victim.write_text(victim.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
                 d, _, log = measure(run, env)
-                r.update({"warm_s": round(c, 3), "warm_peak_mb": round(c_mem), "one_edit_s": round(d, 2),
-                          "one_edit_log": log.strip()[-200:]})
+                r.update(
+                    {
+                        "warm_s": round(c, 3),
+                        "warm_peak_mb": round(c_mem),
+                        "one_edit_s": round(d, 2),
+                        "one_edit_log": log.strip()[-200:],
+                    }
+                )
                 full = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(tmp / "full")]
                 e1, e_mem, _ = measure(full, env)
                 e2, _, _ = measure(full, env)
                 victim.write_text(victim.read_text(encoding="utf-8") + "\n再补充一句。\n", encoding="utf-8")
                 e3, _, _ = measure(full, env)
-                r.update({"full_cold_s": round(e1, 2), "full_cold_peak_mb": round(e_mem), "full_warm_s": round(e2, 3),
-                          "full_one_edit_s": round(e3, 2)})
+                r.update(
+                    {
+                        "full_cold_s": round(e1, 2),
+                        "full_cold_peak_mb": round(e_mem),
+                        "full_warm_s": round(e2, 3),
+                        "full_one_edit_s": round(e3, 2),
+                    }
+                )
                 res["engine_agreement"] = engine_agreement(out)
             res[f"x{scale}"] = r
         x1, xs = res["x1"], res[f"x{args.scale}"]
@@ -180,18 +207,31 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     x1, xs = res["x1"], res[f"x{args.scale}"]
     print(f"corpus: {x1['files']} files, {x1['input_mb']} MB; {res['cores']} cores")
-    print(f"(a) baseline  read + jieba.lcut, one process : {x1['baseline_s']:7.2f} s  {x1['baseline_mb_per_s']:5.2f} MB/s  peak {x1['baseline_peak_mb']} MB")
-    print(f"(b) pipeline run --until segment, cold       : {x1['cold_s']:7.2f} s  {x1['cold_mb_per_s']:5.2f} MB/s  peak {x1['cold_peak_mb']} MB")
+    print(
+        f"(a) baseline  read + jieba.lcut, one process : {x1['baseline_s']:7.2f} s  "
+        f"{x1['baseline_mb_per_s']:5.2f} MB/s  peak {x1['baseline_peak_mb']} MB"
+    )
+    print(
+        f"(b) pipeline run --until segment, cold       : {x1['cold_s']:7.2f} s  "
+        f"{x1['cold_mb_per_s']:5.2f} MB/s  peak {x1['cold_peak_mb']} MB"
+    )
     print(f"(c) pipeline run --until segment, warm       : {x1['warm_s']:7.3f} s")
     print(f"(d) --until segment, one document edited     : {x1['one_edit_s']:7.2f} s")
-    print(f"(e) full run with themes: cold {x1['full_cold_s']:.2f} s (peak {x1['full_cold_peak_mb']} MB), "
-          f"warm {x1['full_warm_s']:.3f} s, one document edited {x1['full_one_edit_s']:.2f} s")
-    print(f"x{args.scale} corpus ({xs['files']} files, {xs['input_mb']} MB): baseline {xs['baseline_s']:.2f} s, cold {xs['cold_s']:.2f} s  {xs['cold_mb_per_s']:.2f} MB/s  peak {xs['cold_peak_mb']} MB")
+    print(
+        f"(e) full run with themes: cold {x1['full_cold_s']:.2f} s (peak {x1['full_cold_peak_mb']} MB), "
+        f"warm {x1['full_warm_s']:.3f} s, one document edited {x1['full_one_edit_s']:.2f} s"
+    )
+    print(
+        f"x{args.scale} corpus ({xs['files']} files, {xs['input_mb']} MB): baseline {xs['baseline_s']:.2f} s, "
+        f"cold {xs['cold_s']:.2f} s  {xs['cold_mb_per_s']:.2f} MB/s  peak {xs['cold_peak_mb']} MB"
+    )
     for k, v in res["ratios"].items():
         print(f"ratio {k:28s} {v}")
     ea = res["engine_agreement"]
-    print(f"fast engine vs jieba: {ea['identical_documents']}/{ea['documents']} documents identical, "
-          f"{ea['differing_tokens']} of {ea['tokens']} tokens differ; {ea['speedup']}x faster")
+    print(
+        f"fast engine vs jieba: {ea['identical_documents']}/{ea['documents']} documents identical, "
+        f"{ea['differing_tokens']} of {ea['tokens']} tokens differ; {ea['speedup']}x faster"
+    )
     (ROOT / "outputs").mkdir(exist_ok=True)
     (ROOT / "outputs" / "benchmarks.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

@@ -19,17 +19,17 @@
 # why. Everything here reads the tables `python -m pipeline run` wrote; nothing is computed by hand.
 
 # %% tags=["parameters"]
-data_dir: str = "outputs"            # folder of a pipeline run (holds data/ and tables/)
-out_dir: str = "outputs"             # figures go to <out_dir>/figures
-cities: list = []                    # cities to show, e.g. 青岛市 and 哈尔滨市, empty for all
-themes: list = []                    # themes to show (problem, mechanism, carrier, measure), empty for all
-min_count: int = 2                   # smallest count a term or item needs to be shown
-top_n: int = 20                      # how many rows a ranking shows
-query: str = "机制"                  # the term for concordances (notebook 02)
-lang: str = "zh"                     # figure labels: "zh" or "en"
+data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
+out_dir: str = "outputs"  # figures go to <out_dir>/figures
+cities: list = []  # cities to show, e.g. 青岛市 and 哈尔滨市, empty for all
+themes: list = []  # themes to show (problem, mechanism, carrier, measure), empty for all
+min_count: int = 2  # smallest count a term or item needs to be shown
+top_n: int = 20  # how many rows a ranking shows
+query: str = "机制"  # the term for concordances (notebook 02)
+lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
-dpi: int = 300                       # resolution of PNG figures
-seed: int = 42                       # seed of everything random
+dpi: int = 300  # resolution of PNG figures
+seed: int = 42  # seed of everything random
 
 # %%
 from pipeline.report.notebook import cleaning_audit, documents_per_city, setup
@@ -42,11 +42,16 @@ print(f"{len(docs)} documents, {docs.n_chars.sum():,} characters of clean text")
 # ## Documents by city, year and genre
 
 # %%
-overview = (docs.assign(city=docs.city.fillna("(unknown)"))
-            .groupby(["province", "city"], dropna=False)
-            .agg(documents=("doc_id", "count"), characters=("n_chars", "sum"),
-                 years=("year", lambda s: ", ".join(str(int(y)) for y in sorted(s.dropna().unique()))))
-            .reset_index())
+overview = (
+    docs.assign(city=docs.city.fillna("(unknown)"))
+    .groupby(["province", "city"], dropna=False)
+    .agg(
+        documents=("doc_id", "count"),
+        characters=("n_chars", "sum"),
+        years=("year", lambda s: ", ".join(str(int(y)) for y in sorted(s.dropna().unique()))),
+    )
+    .reset_index()
+)
 overview
 
 # %%
@@ -83,8 +88,11 @@ fig
 
 # %%
 import pandas as pd
+
 from pipeline import catalog
 
 report = pd.read_csv(catalog.artifact_path(ctx.data_dir, "cleaning_report"), encoding="utf-8-sig")
 report = report[report.doc_id.isin(docs.doc_id)]
-report.groupby("rule").agg(spans=("n_chars", "size"), characters=("n_chars", "sum")).sort_values("characters", ascending=False)
+report.groupby("rule").agg(spans=("n_chars", "size"), characters=("n_chars", "sum")).sort_values(
+    "characters", ascending=False
+)

@@ -20,17 +20,17 @@
 # left out of the counts only (`pipeline/resources/stopwords.txt`).
 
 # %% tags=["parameters"]
-data_dir: str = "outputs"            # folder of a pipeline run (holds data/ and tables/)
-out_dir: str = "outputs"             # figures go to <out_dir>/figures
-cities: list = []                    # cities to compare, e.g. 青岛市 and 哈尔滨市, empty for all
-themes: list = []                    # themes (unused here, kept so one parameter file serves the suite)
-min_count: int = 2                   # a term needs this many occurrences to be ranked
-top_n: int = 20                      # how many terms a ranking shows
-query: str = "机制"                  # the concordance term
-lang: str = "zh"                     # figure labels: "zh" or "en"
+data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
+out_dir: str = "outputs"  # figures go to <out_dir>/figures
+cities: list = []  # cities to compare, e.g. 青岛市 and 哈尔滨市, empty for all
+themes: list = []  # themes (unused here, kept so one parameter file serves the suite)
+min_count: int = 2  # a term needs this many occurrences to be ranked
+top_n: int = 20  # how many terms a ranking shows
+query: str = "机制"  # the concordance term
+lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
-dpi: int = 300                       # resolution of PNG figures
-seed: int = 42                       # seed of everything random
+dpi: int = 300  # resolution of PNG figures
+seed: int = 42  # seed of everything random
 
 # %%
 from pipeline import compare

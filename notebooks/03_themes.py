@@ -19,21 +19,22 @@
 # sentence classifier's cross-validated quality, and the extraction measured against the hand-coded gold.
 
 # %% tags=["parameters"]
-data_dir: str = "outputs"            # folder of a pipeline run (holds data/ and tables/)
-out_dir: str = "outputs"             # figures go to <out_dir>/figures
-cities: list = []                    # cities to show, empty for all
-themes: list = []                    # themes to show (problem, mechanism, carrier, measure), empty for all
-min_count: int = 2                   # smallest count an item needs in the summaries
-top_n: int = 20                      # how many rows a listing shows
-query: str = "机制"                  # (unused here)
-lang: str = "zh"                     # figure labels: "zh" or "en"
+data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
+out_dir: str = "outputs"  # figures go to <out_dir>/figures
+cities: list = []  # cities to show, empty for all
+themes: list = []  # themes to show (problem, mechanism, carrier, measure), empty for all
+min_count: int = 2  # smallest count an item needs in the summaries
+top_n: int = 20  # how many rows a listing shows
+query: str = "机制"  # (unused here)
+lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
-dpi: int = 300                       # resolution of PNG figures
-seed: int = 42                       # seed of everything random
+dpi: int = 300  # resolution of PNG figures
+seed: int = 42  # seed of everything random
 gold: str = "corpus/gold/seeds_gold.csv"  # hand-coded gold for the evaluation, "" to skip
 
 # %%
 import pandas as pd
+
 from pipeline import catalog
 from pipeline.report.notebook import setup, theme_profiles
 
@@ -77,15 +78,19 @@ pd.read_csv(catalog.artifact_path(ctx.data_dir, "classifier_metrics"), encoding=
 
 # %%
 from pathlib import Path
+
 from pipeline.config import ROOT
 from pipeline.themes.evaluate import evaluate_items
 
 gold_path = Path(gold) if not gold or Path(gold).is_absolute() else ROOT / gold
 report = None
 if gold and gold_path.exists():
-    report, extracted, gold_rows, missing = evaluate_items(catalog.read_artifact(ctx.data_dir, "themes"),
-                                                           catalog.read_artifact(ctx.data_dir, "documents"),
-                                                           pd.read_csv(gold_path), ctx.codebook)
+    report, extracted, gold_rows, missing = evaluate_items(
+        catalog.read_artifact(ctx.data_dir, "themes"),
+        catalog.read_artifact(ctx.data_dir, "documents"),
+        pd.read_csv(gold_path),
+        ctx.codebook,
+    )
 if report is None or report.empty:
     print("no gold standard covers this corpus's documents")
 else:

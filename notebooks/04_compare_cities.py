@@ -19,18 +19,18 @@
 # the cities are in words and in theme profiles, which practices are reported together, and topics.
 
 # %% tags=["parameters"]
-data_dir: str = "outputs"            # folder of a pipeline run (holds data/ and tables/)
-out_dir: str = "outputs"             # figures go to <out_dir>/figures
-cities: list = []                    # cities to compare, e.g. 青岛市 and 哈尔滨市, empty for all
-themes: list = []                    # themes to compare, empty for all
-min_count: int = 1                   # a practice needs this many documents to enter the network
-top_n: int = 20                      # rows shown in rankings
-query: str = "机制"                  # (unused here)
-lang: str = "zh"                     # figure labels: "zh" or "en"
+data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
+out_dir: str = "outputs"  # figures go to <out_dir>/figures
+cities: list = []  # cities to compare, e.g. 青岛市 and 哈尔滨市, empty for all
+themes: list = []  # themes to compare, empty for all
+min_count: int = 1  # a practice needs this many documents to enter the network
+top_n: int = 20  # rows shown in rankings
+query: str = "机制"  # (unused here)
+lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
-dpi: int = 300                       # resolution of PNG figures
-seed: int = 42                       # seed of the network layout and the topic model
-n_topics: int = 5                    # topics of the NMF model
+dpi: int = 300  # resolution of PNG figures
+seed: int = 42  # seed of the network layout and the topic model
+n_topics: int = 5  # topics of the NMF model
 
 # %%
 from pipeline import compare

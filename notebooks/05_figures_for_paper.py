@@ -19,17 +19,17 @@
 # Re-run with `lang: en` for an English-language journal.
 
 # %% tags=["parameters"]
-data_dir: str = "outputs"            # folder of a pipeline run (holds data/ and tables/)
-out_dir: str = "outputs"             # figures go to <out_dir>/figures
-cities: list = []                    # cities in the figures, empty for all
-themes: list = []                    # themes in the figures, empty for all
-min_count: int = 2                   # a practice needs this many documents to enter the network
-top_n: int = 15                      # rows in rankings
-query: str = "机制"                  # (unused here)
-lang: str = "zh"                     # figure labels: "zh" or "en"
+data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
+out_dir: str = "outputs"  # figures go to <out_dir>/figures
+cities: list = []  # cities in the figures, empty for all
+themes: list = []  # themes in the figures, empty for all
+min_count: int = 2  # a practice needs this many documents to enter the network
+top_n: int = 15  # rows in rankings
+query: str = "机制"  # (unused here)
+lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
-dpi: int = 600                       # resolution of PNG figures (print quality)
-seed: int = 42                       # seed of layouts and models
+dpi: int = 600  # resolution of PNG figures (print quality)
+seed: int = 42  # seed of layouts and models
 
 # %%
 from pipeline.report.notebook import city_theme_heatmap, cooccurrence, keyness, setup, similarity, theme_profiles

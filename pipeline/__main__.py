@@ -1,26 +1,31 @@
 """Command line: ``python -m pipeline COMMAND``.
 
-    run        every data stage on a corpus (what `make run` calls); --from/--until pick a range
-    ingest     read, clean and describe the documents → data/documents.parquet
-    segment    sentences, structure and tokens → data/sentences.parquet, data/tokens.parquet
-    themes     problems, mechanisms, carriers, measures → data/themes.parquet, tables/theme_*.csv
-    graph      the stages: what each reads and writes, its parameters, resources and code
-    prune      delete cache entries that the last run of every stage did not use
-    train      cross-validate and train the sentence classifier on the labelled sentences
-    label      export the sentences the classifier is least sure of, for a researcher to label
-    evaluate   extracted items against a hand-coded gold; agreement between two coders
-    notebooks  execute the notebook suite with papermill → outputs/notebooks/, outputs/figures/
-    export     results.xlsx, LaTeX tables, the REFI-QDA project (.qdpx), the HTML report
-    import-qdpx  a hand-edited .qdpx back into a gold and labels for evaluate/train
+run        every data stage on a corpus (what `make run` calls); --from/--until pick a range
+ingest     read, clean and describe the documents → data/documents.parquet
+segment    sentences, structure and tokens → data/sentences.parquet, data/tokens.parquet
+themes     problems, mechanisms, carriers, measures → data/themes.parquet, tables/theme_*.csv
+graph      the stages: what each reads and writes, its parameters, resources and code
+prune      delete cache entries that the last run of every stage did not use
+train      cross-validate and train the sentence classifier on the labelled sentences
+label      export the sentences the classifier is least sure of, for a researcher to label
+evaluate   extracted items against a hand-coded gold; agreement between two coders
+notebooks  execute the notebook suite with papermill → outputs/notebooks/, outputs/figures/
+export     results.xlsx, LaTeX tables, the REFI-QDA project (.qdpx), the HTML report
+import-qdpx  a hand-edited .qdpx back into a gold and labels for evaluate/train
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from .config import DEFAULT_CORPUS, DEFAULT_OUT, load_params
 from .errors import ParamError, PipelineError
+
+if TYPE_CHECKING:
+    from papermill.exceptions import PapermillExecutionError
 
 STAGE_NAMES = ("ingest", "segment", "themes")
 
@@ -31,19 +36,27 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: outputs/)")
     common.add_argument("--params", type=Path, default=None, help="parameter file (default: params.yaml)")
     corpus = argparse.ArgumentParser(add_help=False)
-    corpus.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
-                        help="corpus folder (documents in raw/ or the folder itself)")
-    corpus.add_argument("--manifest", type=Path, default=None,
-                        help="manifest CSV (default: <corpus>/manifest.csv if present)")
+    corpus.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents in raw/ or the folder itself)"
+    )
+    corpus.add_argument(
+        "--manifest", type=Path, default=None, help="manifest CSV (default: <corpus>/manifest.csv if present)"
+    )
     corpus.add_argument("--no-manifest", action="store_true", help="ignore any manifest: infer all metadata")
     corpus.add_argument("--strict", action="store_true", help="fail when any file cannot be read")
 
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", parents=[common, corpus], help="run the data stages")
-    run_p.add_argument("--from", dest="start", choices=STAGE_NAMES, default=None,
-                       help="run this stage again and those after it (the ones before must have run)")
+    run_p.add_argument(
+        "--from",
+        dest="start",
+        choices=STAGE_NAMES,
+        default=None,
+        help="run this stage again and those after it (the ones before must have run)",
+    )
     run_p.add_argument("--until", choices=STAGE_NAMES, default=None, help="stop after this stage")
     sub.add_parser("ingest", parents=[common, corpus], help="read, clean and describe documents")
     sub.add_parser("segment", parents=[common], help="sentences, structure and tokens of ingested documents")
@@ -54,9 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("label", parents=[common], help="export the least certain sentences for labelling")
     lab.add_argument("--n", type=int, default=None, help="how many sentences (default: themes.label_batch)")
     nb = sub.add_parser("notebooks", parents=[common], help="execute the notebook suite with papermill")
-    nb.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
-                    help="a notebook parameter; VALUE is read as YAML, e.g. -p lang=en -p 'cities=[青岛市, 哈尔滨市]'")
-    nb.add_argument("-y", "--yaml", default=None, help="parameters as a YAML mapping, e.g. -y '{cities: [青岛市], lang: en}'")
+    nb.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a notebook parameter; VALUE is read as YAML, e.g. -p lang=en -p 'cities=[青岛市, 哈尔滨市]'",
+    )
+    nb.add_argument(
+        "-y", "--yaml", default=None, help="parameters as a YAML mapping, e.g. -y '{cities: [青岛市], lang: en}'"
+    )
     nb.add_argument("-f", "--file", type=Path, default=None, help="parameters from a YAML file")
     nb.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,04")
     ex = sub.add_parser("export", parents=[common], help="results.xlsx, LaTeX, REFI-QDA .qdpx, HTML report")
@@ -65,13 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     iq.add_argument("file", type=Path, help="the .qdpx project")
     ev = sub.add_parser("evaluate", parents=[common], help="extracted items against a gold file; coder agreement")
     ev.add_argument("--gold", type=Path, help="CSV with source_file, theme, key_phrase")
-    ev.add_argument("--coders", type=Path, nargs=2, metavar=("A", "B"),
-                    help="two coders' sentence labels (CSV with text,label): Cohen's kappa")
+    ev.add_argument(
+        "--coders",
+        type=Path,
+        nargs=2,
+        metavar=("A", "B"),
+        help="two coders' sentence labels (CSV with text,label): Cohen's kappa",
+    )
     return parser
 
 
 def _notebook_params(args) -> dict:
     import yaml
+
     out: dict = {}
     if args.file:
         if not args.file.exists():
@@ -93,21 +120,33 @@ def _notebook_params(args) -> dict:
 def _dispatch(args, parser) -> object:
     params = load_params(args.params)
     from . import commands, stages
+
     cmd = args.command
     if cmd == "run":
-        return stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict,
-                          until=args.until, start=args.start)
+        return stages.run(
+            args.corpus,
+            args.out,
+            params,
+            args.manifest,
+            not args.no_manifest,
+            args.strict,
+            until=args.until,
+            start=args.start,
+        )
     if cmd == "ingest":
-        return stages.run(args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict,
-                          until="ingest")["ingest"]
+        return stages.run(
+            args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict, until="ingest"
+        )["ingest"]
     if cmd in ("segment", "themes"):
         return stages.run_one(cmd, args.out, params)
     if cmd == "graph":
         from .runner import graph
+
         print(graph(stages.STAGES))
         return "ok"
     if cmd == "prune":
         from .runner import prune
+
         return prune(stages.STAGES, args.out)
     if cmd == "train":
         return commands.command_train(args.out, params)
@@ -115,6 +154,7 @@ def _dispatch(args, parser) -> object:
         return commands.command_label(args.out, params, args.n)
     if cmd == "notebooks":
         from .report.execute import run_notebooks
+
         return run_notebooks(args.out, _notebook_params(args), args.only.split(",") if args.only else None)
     if cmd == "export":
         return commands.stage_export(args.out, params, args.what)
@@ -135,10 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as e:
         if type(e).__name__ == "PapermillExecutionError":  # a notebook stopped: say which and why
-            print(f"error: a notebook stopped: {e.ename}: {e.evalue}", file=sys.stderr)
+            err = cast("PapermillExecutionError", e)
+            print(f"error: a notebook stopped: {err.ename}: {err.evalue}", file=sys.stderr)
             return 1
-        print("This is a bug in the pipeline, not in your input. Please report it with the traceback that follows "
-              "and outputs/run.json.", file=sys.stderr)
+        print(
+            "This is a bug in the pipeline, not in your input. Please report it with the traceback that follows "
+            "and outputs/run.json.",
+            file=sys.stderr,
+        )
         raise
     if args.command != "graph":
         print(f"{args.command}: {res} → {args.out}")

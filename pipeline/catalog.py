@@ -4,6 +4,7 @@ Steps take and return DataFrames; only this module reads or writes the
 artifacts.  Every write goes to a temporary file in the target folder and is
 renamed into place, so an interrupted run never leaves a half-written file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,6 +88,7 @@ def write_table(df, target: Path | str, bom: bool = False) -> Path:
     with atomic_path(target) as tmp:
         if target.suffix == ".parquet" and not hasattr(df, "to_parquet"):
             import pyarrow.parquet as pq
+
             pq.write_table(df, tmp)
         elif target.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
@@ -101,6 +103,7 @@ def write_artifact(df: pd.DataFrame, out_dir: Path | str, name: str, bom: bool =
 
 def read_artifact(out_dir: Path | str, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     import pandas as pd
+
     path = artifact_path(out_dir, name)
     if not path.exists():
         raise ArtifactMissing(f"{path} does not exist — run `python -m pipeline run` first")
@@ -139,6 +142,7 @@ def list_files(root: Path, exclude: list[str]) -> list[Path]:
 
 def read_manifest(path: Path | str) -> pd.DataFrame:
     import pandas as pd
+
     try:
         df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -152,8 +156,12 @@ def read_manifest(path: Path | str) -> pd.DataFrame:
 def git_commit(root: Path) -> str | None:
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -162,7 +170,9 @@ def git_commit(root: Path) -> str | None:
 
 
 def write_run_record(out_dir: Path | str, record: dict) -> Path:
-    return write_text(artifact_path(out_dir, "run"), json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return write_text(
+        artifact_path(out_dir, "run"), json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )
 
 
 class Cache:
@@ -181,6 +191,7 @@ class Cache:
     def get(self, kind: str, key: str):
         """The cached Arrow table, or None."""
         import pyarrow.feather as feather
+
         p = self.path(kind, key)
         if not p.exists():
             return None
@@ -192,6 +203,7 @@ class Cache:
     def put(self, kind: str, key: str, table) -> None:
         """Store an Arrow table (Arrow IPC: faster to read back than parquet)."""
         import pyarrow.feather as feather
+
         with atomic_path(self.path(kind, key)) as tmp:
             feather.write_feather(table, tmp)
 
@@ -235,12 +247,14 @@ class Cache:
 
 def save_model(path: Path | str, model) -> None:
     import joblib
+
     with atomic_path(path) as tmp:
         joblib.dump(model, tmp)
 
 
 def load_model(path: Path | str):
     import joblib
+
     try:
         return joblib.load(path)
     except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError):

@@ -1,10 +1,11 @@
 """The commands that are not stages: they read a run's artifacts and write tables for people.
 
-    train, label   the sentence classifier and the labelling loop
-    evaluate       extracted items against a gold file; agreement between coders
-    export         results.xlsx, LaTeX tables, the REFI-QDA project, the HTML report
-    import-qdpx    a hand-edited .qdpx back into a gold and labels
+train, label   the sentence classifier and the labelling loop
+evaluate       extracted items against a gold file; agreement between coders
+export         results.xlsx, LaTeX tables, the REFI-QDA project, the HTML report
+import-qdpx    a hand-edited .qdpx back into a gold and labels
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,6 +18,7 @@ from .stages import stage_context, theme_model
 
 def _codebook(params: dict):
     from .themes.codebook import load_codebook
+
     return load_codebook(resource_files("codebook", params)[0])
 
 
@@ -26,14 +28,18 @@ def command_train(out: Path, params: dict) -> dict:
     _, labels = theme_model(stage_context("themes", out, params), codebook)
     metrics = catalog.read_artifact(out, "classifier_metrics")
     print(metrics.to_string(index=False))
-    return {"labelled_sentences": len(labels), "files": sorted(set(labels.file)),
-            "macro_f1": float(metrics[metrics.label == "macro"].f1.iloc[0])}
+    return {
+        "labelled_sentences": len(labels),
+        "files": sorted(set(labels.file)),
+        "macro_f1": float(metrics[metrics.label == "macro"].f1.iloc[0]),
+    }
 
 
 def command_label(out: Path, params: dict, n: int | None = None) -> dict:
     """The sentences the classifier is least sure of → labels/to_label.csv (fill in `label`,
     save it under corpus/labels/, then `python -m pipeline train` or `run`)."""
     from .themes.classifier import least_confident
+
     codebook = _codebook(params)
     model, labels = theme_model(stage_context("themes", out, params), codebook)
     sentences = catalog.read_artifact(out, "sentences")
@@ -42,8 +48,11 @@ def command_label(out: Path, params: dict, n: int | None = None) -> dict:
     pick = pick.merge(documents, on="doc_id", how="left")
     cols = ["source_file", "doc_id", "sent_id", "text", "suggested", "confidence", "margin", "label"]
     catalog.write_artifact(pick[cols], out, "to_label", bom=True)
-    return {"exported": len(pick), "file": str(catalog.artifact_path(out, "to_label")),
-            "labels": sorted(list(codebook.themes) + ["none"])}
+    return {
+        "exported": len(pick),
+        "file": str(catalog.artifact_path(out, "to_label")),
+        "labels": sorted(list(codebook.themes) + ["none"]),
+    }
 
 
 def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict:
@@ -51,6 +60,7 @@ def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict
     import pandas as pd
 
     from .themes.evaluate import coder_agreement, evaluate_items
+
     res: dict = {}
     if gold:
         codebook = _codebook(params)
@@ -60,9 +70,12 @@ def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict
             raise PipelineError(f"gold file {gold}: missing column(s) {sorted(missing)}")
         unknown = sorted(set(g.theme) - set(codebook.themes))
         if unknown:
-            raise PipelineError(f"gold file {gold}: unknown theme(s) {unknown} (codebook: {', '.join(codebook.themes)})")
-        report, _, found, missing_docs = evaluate_items(catalog.read_artifact(out, "themes"),
-                                                        catalog.read_artifact(out, "documents"), g, codebook)
+            raise PipelineError(
+                f"gold file {gold}: unknown theme(s) {unknown} (codebook: {', '.join(codebook.themes)})"
+            )
+        report, _, found, missing_docs = evaluate_items(
+            catalog.read_artifact(out, "themes"), catalog.read_artifact(out, "documents"), g, codebook
+        )
         catalog.write_artifact(report, out, "evaluation", bom=True)
         print(report.to_string(index=False))
         if missing_docs:
@@ -72,8 +85,10 @@ def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict
         a = pd.read_csv(coders[0], dtype=str, encoding="utf-8-sig", keep_default_na=False)
         b = pd.read_csv(coders[1], dtype=str, encoding="utf-8-sig", keep_default_na=False)
         stats, confusion = coder_agreement(a, b)
-        print(f"coders: {stats['sentences']} sentences in common, agreement {stats['agreement']}, "
-              f"Cohen's kappa {stats['kappa']}")
+        print(
+            f"coders: {stats['sentences']} sentences in common, agreement {stats['agreement']}, "
+            f"Cohen's kappa {stats['kappa']}"
+        )
         print(confusion.to_string())
         res["coders"] = stats
     return res
@@ -87,6 +102,7 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
     from .compare import practice_matrix
     from .report.export import build_latex, build_qdpx, build_workbook, pack_qdpx
     from .report.html import build_report
+
     what = list(what or EXPORTS)
     unknown = [w for w in what if w not in EXPORTS + ("all",)]
     if unknown:
@@ -96,14 +112,17 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
     codebook = _codebook(params)
     documents = catalog.read_artifact(out, "documents")
     items = catalog.read_artifact(out, "themes")
-    res = {}
+    res: dict[str, object] = {}
     if "xlsx" in what or "latex" in what:
         import pandas as pd
+
         table = pd.read_csv(catalog.artifact_path(out, "theme_items"), encoding="utf-8-sig")
         matrix = pd.read_csv(catalog.artifact_path(out, "theme_matrix"), encoding="utf-8-sig")
     if "xlsx" in what:
         practice = practice_matrix(items, documents, list(codebook.themes), top_n=10)
-        catalog.write_bytes(catalog.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice))
+        catalog.write_bytes(
+            catalog.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice)
+        )
         res["xlsx"] = str(catalog.artifact_path(out, "results_xlsx"))
     if "latex" in what:
         for name, tex in build_latex(matrix, items, codebook).items():
@@ -121,13 +140,17 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
 def command_import_qdpx(out: Path, params: dict, path: Path) -> dict:
     """A hand-edited .qdpx → exports/qdpx_gold.csv (for evaluate) and corpus-ready labels."""
     from .report.export import read_qdpx
+
     codebook = _codebook(params)
     codings, gold, labels = read_qdpx(Path(path).read_bytes(), codebook)
     documents = catalog.read_artifact(out, "documents", columns=["doc_id", "source_file"])
-    files = dict(zip(documents.doc_id, documents.source_file))
+    files = dict(zip(documents.doc_id, documents.source_file, strict=False))
     gold["source_file"] = gold.source_file.map(lambda d: files.get(d, d))
     catalog.write_table(codings, out / "exports" / "qdpx_codings.csv", bom=True)
     catalog.write_table(gold, out / "exports" / "qdpx_gold.csv", bom=True)
     catalog.write_table(labels, out / "exports" / "qdpx_labels.csv", bom=True)
-    return {"codings": len(codings), "gold": str(out / "exports" / "qdpx_gold.csv"),
-            "labels": str(out / "exports" / "qdpx_labels.csv")}
+    return {
+        "codings": len(codings),
+        "gold": str(out / "exports" / "qdpx_gold.csv"),
+        "labels": str(out / "exports" / "qdpx_labels.csv"),
+    }

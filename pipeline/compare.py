@@ -3,6 +3,7 @@
 Every function takes tables (tokens, sentences, themes, documents) and
 parameters and returns a DataFrame (or a graph); none reads or writes files.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,9 @@ import pandas as pd
 WORD = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]*$")
 
 
-def term_counts(tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None,
-                min_chars: int = 2) -> pd.DataFrame:
+def term_counts(
+    tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None, min_chars: int = 2
+) -> pd.DataFrame:
     """Counts of content terms: rows are documents (or the groups ``group`` maps
     doc_ids to, e.g. cities), columns terms.  Stopwords, single characters,
     numbers and punctuation are left out (only here: tokens are never changed)."""
@@ -39,6 +41,7 @@ def top_terms(counts: pd.DataFrame, top_n: int = 20, min_count: int = 1) -> pd.D
 def tfidf_keywords(counts: pd.DataFrame, top_n: int = 10) -> pd.DataFrame:
     """Terms that mark each row against the others: TF-IDF (smoothed idf, l2-normalised rows)."""
     from sklearn.feature_extraction.text import TfidfTransformer
+
     if counts.empty:
         return pd.DataFrame(columns=[counts.index.name or "group", "rank", "term", "tfidf"])
     w = TfidfTransformer(sublinear_tf=True).fit_transform(counts.values).toarray()
@@ -68,11 +71,18 @@ def keyness_log_odds(counts: pd.DataFrame, target, prior_scale: float = 1.0, min
     alpha = total / total.sum() * prior_scale * counts.sum(axis=1).mean()
     a0, n_i, n_j = alpha.sum(), y_i.sum(), y_j.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        delta = (np.log((y_i + alpha) / (n_i + a0 - y_i - alpha)) - np.log((y_j + alpha) / (n_j + a0 - y_j - alpha)))
+        delta = np.log((y_i + alpha) / (n_i + a0 - y_i - alpha)) - np.log((y_j + alpha) / (n_j + a0 - y_j - alpha))
         var = 1.0 / (y_i + alpha) + 1.0 / (y_j + alpha)
         z = delta / np.sqrt(var)
-    out = pd.DataFrame({"term": counts.columns, "count_target": y_i.values.astype(int),
-                        "count_rest": y_j.values.astype(int), "log_odds": delta.values, "z": z.values})
+    out = pd.DataFrame(
+        {
+            "term": counts.columns,
+            "count_target": y_i.values.astype(int),
+            "count_rest": y_j.values.astype(int),
+            "log_odds": delta.values,
+            "z": z.values,
+        }
+    )
     out = out[(out.count_target + out.count_rest) >= min_count]
     return out.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
@@ -81,6 +91,7 @@ def keyness_chi2(counts: pd.DataFrame, target, min_count: int = 5) -> pd.DataFra
     """Pearson chi-square (2×2, with Yates' correction) of each term, target row(s) against the rest;
     ``sign`` is +1 where the term is over-represented in the target."""
     from scipy.stats import chi2_contingency
+
     targets = [target] if not isinstance(target, (list, tuple, set)) else list(target)
     a = counts.loc[targets].sum(axis=0)
     b = counts.drop(index=targets).sum(axis=0)
@@ -98,7 +109,9 @@ def keyness_chi2(counts: pd.DataFrame, target, min_count: int = 5) -> pd.DataFra
     return out.sort_values(["signed_chi2", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def kwic(sentences: pd.DataFrame, documents: pd.DataFrame, query: str, width: int = 20, limit: int = 50) -> pd.DataFrame:
+def kwic(
+    sentences: pd.DataFrame, documents: pd.DataFrame, query: str, width: int = 20, limit: int = 50
+) -> pd.DataFrame:
     """Keyword in context: every occurrence of ``query`` with ``width`` characters each side,
     and where it stands (document, sentence, offsets in the clean text)."""
     if not query:
@@ -110,14 +123,25 @@ def kwic(sentences: pd.DataFrame, documents: pd.DataFrame, query: str, width: in
         for m in re.finditer(re.escape(query), r.text):
             a, b = r.start + m.start(), r.start + m.end()
             t = text[r.doc_id]
-            rows.append((r.doc_id, city.get(r.doc_id), r.sent_id, a, b, t[max(0, a - width):a].replace("\n", " "),
-                         query, t[b:b + width].replace("\n", " ")))
+            rows.append(
+                (
+                    r.doc_id,
+                    city.get(r.doc_id),
+                    r.sent_id,
+                    a,
+                    b,
+                    t[max(0, a - width) : a].replace("\n", " "),
+                    query,
+                    t[b : b + width].replace("\n", " "),
+                )
+            )
     out = pd.DataFrame(rows, columns=["doc_id", "city", "sent_id", "start", "end", "left", "keyword", "right"])
     return out.sort_values(["doc_id", "start"]).head(limit).reset_index(drop=True)
 
 
-def practice_matrix(items: pd.DataFrame, documents: pd.DataFrame, themes: list[str], min_count: int = 1,
-                    top_n: int = 8, sep: str = "；") -> pd.DataFrame:
+def practice_matrix(
+    items: pd.DataFrame, documents: pd.DataFrame, themes: list[str], min_count: int = 1, top_n: int = 8, sep: str = "；"
+) -> pd.DataFrame:
     """The framework matrix: cities as rows, themes as columns, canonical items in the cells
     (most frequent first, at most ``top_n``; items seen fewer than ``min_count`` times in the city left out)."""
     it = items.merge(documents[["doc_id", "city"]], on="doc_id", how="left")
@@ -129,31 +153,36 @@ def practice_matrix(items: pd.DataFrame, documents: pd.DataFrame, themes: list[s
         order = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]
         cells[(city, theme)] = sep.join(k for k, _ in order)
     cities = sorted(it.city.unique())
-    return pd.DataFrame([[cells.get((c, t), "") for t in themes] for c in cities], index=pd.Index(cities, name="city"),
-                        columns=themes)
+    return pd.DataFrame(
+        [[cells.get((c, t), "") for t in themes] for c in cities], index=pd.Index(cities, name="city"), columns=themes
+    )
 
 
 def shared_practices(items: pd.DataFrame, documents: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
     """Each canonical item with the number of cities that report it: shared by several or unique to one."""
     it = items[items.theme.isin(themes)].merge(documents[["doc_id", "city"]], on="doc_id", how="left")
     it["city"] = it.city.fillna("(unknown)")
-    g = it.groupby(["theme", "canonical"]).agg(n_cities=("city", "nunique"), n_items=("item", "count"),
-                                               cities=("city", lambda s: "、".join(sorted(set(s)))))
+    g = it.groupby(["theme", "canonical"]).agg(
+        n_cities=("city", "nunique"), n_items=("item", "count"), cities=("city", lambda s: "、".join(sorted(set(s))))
+    )
     g = g.reset_index()
     g["kind"] = np.where(g.n_cities > 1, "shared", "unique")
-    return g.sort_values(["n_cities", "n_items", "theme", "canonical"], ascending=[False, False, True, True],
-                         kind="stable").reset_index(drop=True)
+    return g.sort_values(
+        ["n_cities", "n_items", "theme", "canonical"], ascending=[False, False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def cosine_similarity_table(matrix: pd.DataFrame) -> pd.DataFrame:
     """Cosine similarity between rows (cities) of a count or profile table, on TF-IDF weights for counts."""
     from sklearn.metrics.pairwise import cosine_similarity
+
     sim = cosine_similarity(matrix.values)
     return pd.DataFrame(np.round(sim, 4), index=matrix.index, columns=matrix.index)
 
 
 def tfidf_matrix(counts: pd.DataFrame) -> pd.DataFrame:
     from sklearn.feature_extraction.text import TfidfTransformer
+
     w = TfidfTransformer(sublinear_tf=True).fit_transform(counts.values).toarray()
     return pd.DataFrame(w, index=counts.index, columns=counts.columns)
 
@@ -168,6 +197,7 @@ def cluster_order(similarity: pd.DataFrame) -> list:
     """Row order from average-linkage hierarchical clustering on 1 − similarity (stable for ties)."""
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
+
     if len(similarity) < 3:
         return list(similarity.index)
     d = np.clip(1 - similarity.values, 0, None)
@@ -182,6 +212,7 @@ def cooccurrence_network(items: pd.DataFrame, themes: list[str], min_count: int 
     import itertools
 
     import networkx as nx
+
     it = items[items.theme.isin(themes)]
     counts = it.groupby("canonical")[by].nunique()
     keep = set(counts[counts >= min_count].index)
@@ -204,6 +235,7 @@ def network_table(graph) -> pd.DataFrame:
 def topics(counts: pd.DataFrame, n_topics: int, seed: int, top_n: int = 10):
     """NMF topics on TF-IDF weights: (topic terms, row × topic prevalence normalised to sum 1)."""
     from sklearn.decomposition import NMF
+
     n_topics = max(1, min(n_topics, min(counts.shape) - 0)) if min(counts.shape) else 1
     w = tfidf_matrix(counts)
     model = NMF(n_components=n_topics, init="nndsvda", random_state=seed, max_iter=500)

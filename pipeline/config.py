@@ -6,10 +6,12 @@ never from the current directory.  Parameters come from one file,
 ``--params``.  Unknown keys are an error that names the key, so a typo never
 silently falls back to a default.
 """
+
 from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -66,12 +68,12 @@ def resource(path_or_none: str | None, default_name: str) -> Path:
 RESOURCE_FILES = {
     "cleaning_rules": ("clean.rules", "cleaning.yaml"),
     "genres": ("metadata.genres", "genres.yaml"),
-    "gazetteer": ("places.gazetteer", None),            # None: the national table shipped by cpca
+    "gazetteer": ("places.gazetteer", None),  # None: the national table shipped by cpca
     "block_phrases": ("places.block_phrases", "place_block_phrases.txt"),
     "userdict": ("segment.userdict", "userdict.txt"),
     "stopwords": ("segment.stopwords", "stopwords.txt"),
     "codebook": ("themes.codebook", "codebook.yaml"),
-    "labels": ("themes.labels", None),                  # a list of file patterns
+    "labels": ("themes.labels", None),  # a list of file patterns
 }
 
 
@@ -93,6 +95,7 @@ def resource_files(name: str, params: dict) -> list[Path]:
     value = param(params, path)
     if name == "labels":
         import glob
+
         out: list[Path] = []
         for pattern in value or []:
             p = Path(pattern)
@@ -100,6 +103,8 @@ def resource_files(name: str, params: dict) -> list[Path]:
         return out
     if name == "gazetteer" and not value:
         from .ingest.places import default_gazetteer_path
+
         table = default_gazetteer_path()
         return [f for f in (table, table.parent / "56_nations.csv") if f.exists()]
-    return [resource(value, default)]
+    # default is None only for the gazetteer, whose value is set here: resource() never falls back to it
+    return [resource(value, cast(str, default))]

@@ -4,6 +4,7 @@ A :class:`PipelineError` is something a researcher can fix (a file, a value,
 a missing step); the command line prints its message on one line.  Any other
 exception is a bug and keeps its traceback.
 """
+
 from __future__ import annotations
 
 

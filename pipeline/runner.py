@@ -10,6 +10,7 @@ its last run is up to date and is skipped.  Per-document cache entries are
 keyed by :meth:`Context.key`, the one recipe for keys: the stage's version
 (or the named parts of it) plus the document's content.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,21 +18,35 @@ import hashlib
 import json
 import platform
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata as importlib_metadata
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import catalog
 from .config import ROOT, param, resource_files
 from .errors import ParamError, PipelineError
 
-TRACKED_PACKAGES = ["pandas", "pyarrow", "jieba", "rjieba", "opencc", "python-docx", "pdfplumber",
-                    "charset-normalizer", "cpca", "scikit-learn", "seaborn", "matplotlib", "papermill", "networkx",
-                    "joblib"]
+TRACKED_PACKAGES = [
+    "pandas",
+    "pyarrow",
+    "jieba",
+    "rjieba",
+    "opencc",
+    "python-docx",
+    "pdfplumber",
+    "charset-normalizer",
+    "cpca",
+    "scikit-learn",
+    "seaborn",
+    "matplotlib",
+    "papermill",
+    "networkx",
+    "joblib",
+]
 
 
 @dataclass(frozen=True)
@@ -43,8 +58,9 @@ class Stage:
     ``resources`` are names from :data:`pipeline.config.RESOURCE_FILES`;
     ``code`` are the modules and packages whose source is the stage's code;
     ``packages`` are distributions whose version can change its results."""
+
     name: str
-    func: Callable[["Context"], dict]
+    func: Callable[[Context], dict]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     params: tuple[str, ...] = ()
@@ -57,11 +73,12 @@ class Stage:
 @dataclass
 class Context:
     """What a running stage gets: where things are, its parameters, and the key recipe."""
+
     stage: Stage
     out: Path
     params: dict
-    components: dict[str, str]                  # version parts: name -> hash
-    upstream: dict[str, dict[str, str]]         # version parts of the stages this one reads from
+    components: dict[str, str]  # version parts: name -> hash
+    upstream: dict[str, dict[str, str]]  # version parts of the stages this one reads from
     corpus: Path | None = None
     options: dict = field(default_factory=dict)  # run options: manifest, use_manifest, strict
     cache: catalog.Cache = field(init=False)
@@ -98,7 +115,7 @@ def digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module_files(name: str) -> tuple[Path, ...]:
     spec = find_spec(name)
     if spec is None or spec.origin is None:
@@ -120,8 +137,9 @@ def source_hash(path: Path) -> str:
 
 def code_hash(modules: Iterable[str]) -> str:
     files = sorted({f for m in modules for f in _module_files(m)})
-    return digest([[f.relative_to(ROOT).as_posix() if f.is_relative_to(ROOT) else f.name, source_hash(f)]
-                   for f in files])[:16]
+    return digest(
+        [[f.relative_to(ROOT).as_posix() if f.is_relative_to(ROOT) else f.name, source_hash(f)] for f in files]
+    )[:16]
 
 
 def package_version(name: str) -> str | None:
@@ -148,6 +166,7 @@ def components(stage: Stage, params: dict) -> dict[str, str]:
 def _function_source(func) -> str:
     import inspect
     import textwrap
+
     return textwrap.dedent(inspect.getsource(func))
 
 
@@ -173,15 +192,19 @@ def input_hashes(stage: Stage, out: Path, corpus: Path | None, params: dict, opt
                 raise PipelineError(f"stage {stage.name} needs --corpus")
             manifest = options.get("manifest")
             hashes["corpus"] = corpus_hash(corpus, list(params["ingest"]["exclude"]))
-            hashes["manifest"] = (catalog.sha256_file(manifest)
-                                  if manifest and options.get("use_manifest", True) and Path(manifest).exists()
-                                  else None)
+            hashes["manifest"] = (
+                catalog.sha256_file(manifest)
+                if manifest and options.get("use_manifest", True) and Path(manifest).exists()
+                else None
+            )
             hashes["options"] = digest([options.get("use_manifest", True), bool(options.get("strict"))])[:16]
         else:
             path = catalog.artifact_path(out, name)
             if not path.exists():
-                raise catalog.ArtifactMissing(f"{path} does not exist: stage {stage.name} needs it "
-                                              f"(run the stages before it first, e.g. `python -m pipeline run`)")
+                raise catalog.ArtifactMissing(
+                    f"{path} does not exist: stage {stage.name} needs it "
+                    f"(run the stages before it first, e.g. `python -m pipeline run`)"
+                )
             hashes[name] = catalog.sha256_file(path)
     return hashes
 
@@ -198,8 +221,16 @@ def up_to_date(record: dict | None, fingerprint: str, out: Path, stage: Stage) -
     return True
 
 
-def run_stages(stages: list[Stage], out: Path, params: dict, corpus: Path | None = None, options: dict | None = None,
-               start: str | None = None, until: str | None = None, force_start: bool = True) -> dict[str, dict]:
+def run_stages(
+    stages: list[Stage],
+    out: Path,
+    params: dict,
+    corpus: Path | None = None,
+    options: dict | None = None,
+    start: str | None = None,
+    until: str | None = None,
+    force_start: bool = True,
+) -> dict[str, dict]:
     """Run the declared stages in order from ``start`` to ``until``; each is skipped when up to date
     (``start`` is run again unless ``force_start`` is false).  Returns each stage's result."""
     names = [s.name for s in stages]
@@ -219,19 +250,35 @@ def run_stages(stages: list[Stage], out: Path, params: dict, corpus: Path | None
         if not lo <= k <= hi:
             continue
         upstream_names = sorted({by_output[i].name for i in stage.inputs if i in by_output})
-        ctx = Context(stage, out, params, versions[stage.name], {u: versions[u] for u in upstream_names},
-                      corpus=corpus, options=options)
+        ctx = Context(
+            stage,
+            out,
+            params,
+            versions[stage.name],
+            {u: versions[u] for u in upstream_names},
+            corpus=corpus,
+            options=options,
+        )
         inputs = input_hashes(stage, out, corpus, params, options)
         fingerprint = digest([stage.name, versions[stage.name], inputs])
         record = ctx.cache.read_record(stage.name)
         if not (force_start and start == stage.name) and up_to_date(record, fingerprint, out, stage):
+            assert record is not None  # up_to_date is False without a record
             results[stage.name] = {**record["result"], "up_to_date": True}
             continue
         result = stage.func(ctx)
         outputs = {name: catalog.sha256_file(catalog.artifact_path(out, name)) for name in stage.outputs}
-        ctx.cache.write_record(stage.name, {
-            "fingerprint": fingerprint, "version": versions[stage.name], "inputs": inputs, "outputs": outputs,
-            "result": result, "cache_keys": {kind: sorted(v) for kind, v in ctx.keys_used.items()}})
+        ctx.cache.write_record(
+            stage.name,
+            {
+                "fingerprint": fingerprint,
+                "version": versions[stage.name],
+                "inputs": inputs,
+                "outputs": outputs,
+                "result": result,
+                "cache_keys": {kind: sorted(v) for kind, v in ctx.keys_used.items()},
+            },
+        )
         results[stage.name] = result
     return results
 
@@ -242,7 +289,9 @@ def context_for(stages: list[Stage], name: str, out: Path, params: dict) -> Cont
     stage = by_name[name]
     by_output = producers(stages)
     ups = sorted({by_output[i].name for i in stage.inputs if i in by_output})
-    return Context(stage, Path(out), params, components(stage, params), {u: components(by_name[u], params) for u in ups})
+    return Context(
+        stage, Path(out), params, components(stage, params), {u: components(by_name[u], params) for u in ups}
+    )
 
 
 def graph(stages: list[Stage]) -> str:
@@ -259,7 +308,9 @@ def graph(stages: list[Stage]) -> str:
             lines.append(f"    parameters {', '.join(s.params)}")
         if s.resources:
             lines.append(f"    resources  {', '.join(s.resources)}")
-        lines.append(f"    code       {', '.join(s.code)}" + (f"; packages {', '.join(s.packages)}" if s.packages else ""))
+        lines.append(
+            f"    code       {', '.join(s.code)}" + (f"; packages {', '.join(s.packages)}" if s.packages else "")
+        )
     return "\n".join(lines)
 
 
@@ -275,7 +326,7 @@ def prune(stages: list[Stage], out: Path) -> dict[str, int]:
 
 
 def package_versions() -> dict:
-    out = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in TRACKED_PACKAGES:
         out[name] = package_version(name)
     return out
@@ -290,14 +341,22 @@ def run_record(stages: list[Stage], out: Path, params: dict, corpus: Path | None
         rec = cache.read_record(s.name)
         if rec is None:
             continue
-        per_stage[s.name] = {"inputs": rec.get("inputs"), "outputs": rec.get("outputs"), "version": rec.get("version"),
-                             "resources": {r: [str(f) for f in resource_files(r, params)] for r in s.resources},
-                             "result": results.get(s.name, rec.get("result"))}
-    resources = {r: {str(f): catalog.sha256_file(f) for f in resource_files(r, params)}
-                 for s in stages if s.name in per_stage for r in s.resources}
+        per_stage[s.name] = {
+            "inputs": rec.get("inputs"),
+            "outputs": rec.get("outputs"),
+            "version": rec.get("version"),
+            "resources": {r: [str(f) for f in resource_files(r, params)] for r in s.resources},
+            "result": results.get(s.name, rec.get("result")),
+        }
+    resources = {
+        r: {str(f): catalog.sha256_file(f) for f in resource_files(r, params)}
+        for s in stages
+        if s.name in per_stage
+        for r in s.resources
+    }
     ingest = per_stage.get(stages[0].name, {}).get("inputs") or {}
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),
         "corpus": str(corpus) if corpus else None,
         "corpus_sha256": ingest.get("corpus"),

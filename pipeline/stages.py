@@ -12,6 +12,7 @@ and writes its outputs by name.
 The commands that are not stages (train, label, evaluate, export,
 notebooks, import-qdpx) read the same artifacts.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,12 +28,16 @@ from .runner import Context, Stage, context_for, run_record, run_stages
 
 # --------------------------------------------------------------------------- ingest
 
+
 def ingest(ctx: Context) -> dict:
     """corpus → documents, cleaning report, ingest log."""
     from .ingest import ingest_corpus
+
     opts = ctx.options
-    documents, report, log = ingest_corpus(ctx.corpus, ctx.params, opts.get("manifest"),
-                                           opts.get("use_manifest", True), cache=ctx.cache, key=ctx.key)
+    assert ctx.corpus is not None  # the runner refuses a stage that reads the corpus without one
+    documents, report, log = ingest_corpus(
+        ctx.corpus, ctx.params, opts.get("manifest"), opts.get("use_manifest", True), cache=ctx.cache, key=ctx.key
+    )
     if documents.empty:
         raise NothingRead(f"no document in {ctx.corpus} could be read (see the messages above)")
     if (opts.get("strict") or ctx.params["ingest"]["strict"]) and (log["status"] == "skipped").any():
@@ -51,6 +56,7 @@ SENTENCE_VERSION = ("param:segment.heading_max_chars", "param:segment.lead_max_c
 def segment(ctx: Context) -> dict:
     """documents → sentences + tokens, per document, cached by content and version."""
     from .segment.tokens import ENGINES, lexicon_version
+
     p = ctx.params["segment"]
     if p["engine"] not in ENGINES:
         raise ParamError(f"unknown segment.engine '{p['engine']}' (choose one of: {', '.join(ENGINES)})")
@@ -59,6 +65,7 @@ def segment(ctx: Context) -> dict:
     from joblib import Parallel, delayed
 
     from .segment.tables import segment_document
+
     documents = catalog.read_artifact(ctx.out, "documents", columns=["doc_id", "title", "text"])
     jobs, results, keys = [], {}, {}
     for row in documents.itertuples():
@@ -73,11 +80,23 @@ def segment(ctx: Context) -> dict:
     if jobs:
         n_jobs = ctx.params.get("n_jobs", -1) if len(jobs) > 4 else 1
         from tqdm.auto import tqdm
+
         bar = tqdm(total=len(jobs), desc="segment", unit="doc", disable=None if p["progress"] else True)
         work = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(segment_document)(d, t, ti, ws, wt, str(lexicon), p["engine"], bool(p["pos"]),
-                                      int(p["heading_max_chars"]), int(p["lead_max_chars"]))
-            for d, t, ti, ws, wt in jobs)
+            delayed(segment_document)(
+                d,
+                t,
+                ti,
+                ws,
+                wt,
+                str(lexicon),
+                p["engine"],
+                bool(p["pos"]),
+                int(p["heading_max_chars"]),
+                int(p["lead_max_chars"]),
+            )
+            for d, t, ti, ws, wt in jobs
+        )
         for doc_id, sent_df, tok_df in work:
             sk, tk = keys[doc_id]
             if sent_df is not None:
@@ -93,25 +112,39 @@ def segment(ctx: Context) -> dict:
     tokens = pa.concat_tables([results[d][1] for d in order])
     catalog.write_artifact(sentences, ctx.out, "sentences")
     catalog.write_artifact(tokens, ctx.out, "tokens")
-    return {"documents": len(documents), "segmented": len(jobs), "from_cache": len(documents) - len(jobs),
-            "sentences_computed": sum(1 for j in jobs if j[3]), "tokens_computed": sum(1 for j in jobs if j[4]),
-            "sentences": sentences.num_rows, "tokens": tokens.num_rows,
-            "lexicon_version": lexicon_version(lexicon, p["engine"], bool(p["pos"]))}
+    return {
+        "documents": len(documents),
+        "segmented": len(jobs),
+        "from_cache": len(documents) - len(jobs),
+        "sentences_computed": sum(1 for j in jobs if j[3]),
+        "tokens_computed": sum(1 for j in jobs if j[4]),
+        "sentences": sentences.num_rows,
+        "tokens": tokens.num_rows,
+        "lexicon_version": lexicon_version(lexicon, p["engine"], bool(p["pos"])),
+    }
 
 
 # --------------------------------------------------------------------------- themes
 
 # what the classifier depends on: its labels, seed, folds, lexicon and code
-MODEL_VERSION = ("resource:labels", "resource:codebook", "param:seed", "param:themes.cv_folds",
-                 "resource:userdict", "code")
+MODEL_VERSION = (
+    "resource:labels",
+    "resource:codebook",
+    "param:seed",
+    "param:themes.cv_folds",
+    "resource:userdict",
+    "code",
+)
 
 
 def theme_model(ctx: Context, codebook):
     """The sentence classifier for these labels, seed and lexicon: from the cache, or trained
     now (with its cross-validated metrics written to data/classifier_metrics.csv)."""
     from .themes.classifier import cross_validate, load_labels, train
+
     p = ctx.params["themes"]
-    labels = load_labels(resource_files("labels", ctx.params), list(codebook.themes))
+    label_files: list[str | Path] = list(resource_files("labels", ctx.params))
+    labels = load_labels(label_files, list(codebook.themes))
     lexicon = ctx.resource("userdict")
     key = ctx.key("models", only=MODEL_VERSION)
     path = ctx.cache.root / "models" / f"theme_classifier_{key}.joblib"
@@ -132,6 +165,7 @@ def themes(ctx: Context) -> dict:
     from .themes.codebook import load_codebook
     from .themes.rules import add_model_items, dictionary_pos, extract_items
     from .themes.tables import theme_tables
+
     p = ctx.params["themes"]
     codebook = load_codebook(ctx.resource("codebook"))
     lexicon = ctx.resource("userdict")
@@ -165,39 +199,65 @@ def themes(ctx: Context) -> dict:
     table, matrix = theme_tables(items, documents, codebook)
     catalog.write_artifact(table, ctx.out, "theme_items", bom=True)
     catalog.write_artifact(matrix, ctx.out, "theme_matrix", bom=True)
-    return {"items": len(items), **{t: int((items.theme == t).sum()) for t in codebook.themes},
-            "documents_coded": len(missing), "codebook_version": codebook.version,
-            "codebook_sha256": codebook.sha256[:16]}
+    return {
+        "items": len(items),
+        **{t: int((items.theme == t).sum()) for t in codebook.themes},
+        "documents_coded": len(missing),
+        "codebook_version": codebook.version,
+        "codebook_sha256": codebook.sha256[:16],
+    }
 
 
 # --------------------------------------------------------------------------- the declarations
 
 STAGES = [
-    Stage("ingest", ingest, doc="read, clean and describe every document of the corpus",
-          inputs=("corpus",), outputs=("documents", "cleaning_report", "ingest_log"),
-          params=("ingest", "clean", "metadata", "places"),
-          resources=("cleaning_rules", "genres", "gazetteer", "block_phrases"),
-          code=("pipeline.ingest", "pipeline.text", "pipeline.catalog"),
-          packages=("opencc", "python-docx", "pdfplumber", "charset-normalizer", "beautifulsoup4", "openpyxl")),
-    Stage("segment", segment, doc="sentences with their place in the outline, and tokens",
-          inputs=("documents",), outputs=("sentences", "tokens"),
-          params=("segment.engine", "segment.pos", "segment.heading_max_chars", "segment.lead_max_chars"),
-          resources=("userdict",),
-          code=("pipeline.segment", "pipeline.text"),
-          packages=("jieba", "rjieba")),
-    Stage("themes", themes, doc="problems, mechanisms, carriers and measures, with their evidence",
-          inputs=("documents", "sentences", "tokens"),
-          outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
-          params=("themes", "seed"),
-          resources=("codebook", "userdict", "labels"),
-          code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
-          packages=("scikit-learn", "jieba", "rjieba")),
+    Stage(
+        "ingest",
+        ingest,
+        doc="read, clean and describe every document of the corpus",
+        inputs=("corpus",),
+        outputs=("documents", "cleaning_report", "ingest_log"),
+        params=("ingest", "clean", "metadata", "places"),
+        resources=("cleaning_rules", "genres", "gazetteer", "block_phrases"),
+        code=("pipeline.ingest", "pipeline.text", "pipeline.catalog"),
+        packages=("opencc", "python-docx", "pdfplumber", "charset-normalizer", "beautifulsoup4", "openpyxl"),
+    ),
+    Stage(
+        "segment",
+        segment,
+        doc="sentences with their place in the outline, and tokens",
+        inputs=("documents",),
+        outputs=("sentences", "tokens"),
+        params=("segment.engine", "segment.pos", "segment.heading_max_chars", "segment.lead_max_chars"),
+        resources=("userdict",),
+        code=("pipeline.segment", "pipeline.text"),
+        packages=("jieba", "rjieba"),
+    ),
+    Stage(
+        "themes",
+        themes,
+        doc="problems, mechanisms, carriers and measures, with their evidence",
+        inputs=("documents", "sentences", "tokens"),
+        outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
+        params=("themes", "seed"),
+        resources=("codebook", "userdict", "labels"),
+        code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
+        packages=("scikit-learn", "jieba", "rjieba"),
+    ),
 ]
 DATA_STAGES = tuple(s.name for s in STAGES)
 
 
-def run(corpus: Path, out: Path, params: dict, manifest: Path | None = None, use_manifest: bool = True,
-        strict: bool = False, until: str | None = None, start: str | None = None) -> dict:
+def run(
+    corpus: Path,
+    out: Path,
+    params: dict,
+    manifest: Path | None = None,
+    use_manifest: bool = True,
+    strict: bool = False,
+    until: str | None = None,
+    start: str | None = None,
+) -> dict:
     """The data stages in order (from ``start``, up to ``until``), then the run record."""
     corpus, out = Path(corpus), Path(out)
     if not corpus.is_dir():
@@ -212,8 +272,9 @@ def run(corpus: Path, out: Path, params: dict, manifest: Path | None = None, use
 
 def run_one(name: str, out: Path, params: dict, corpus: Path | None = None, options: dict | None = None) -> dict:
     """One stage on the artifacts already in ``out``, skipped when it is up to date."""
-    return run_stages(STAGES, Path(out), params, corpus=corpus, options=options, start=name, until=name,
-                      force_start=False)[name]
+    return run_stages(
+        STAGES, Path(out), params, corpus=corpus, options=options, start=name, until=name, force_start=False
+    )[name]
 
 
 def stage_context(name: str, out: Path, params: dict) -> Context:

@@ -6,6 +6,7 @@ Government and Party documents number their parts in a small set of styles
 metadata reader and the theme rules all recognise them from the pieces here,
 so a new style is added once.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,17 +16,17 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CN_NUM = "一二三四五六七八九十"
 
 # enumeration markers, one pattern per style
-CN_COMMA = rf"[{CN_NUM}]{{1,3}}、"              # 一、
-CN_PAREN = rf"[（(][{CN_NUM}]{{1,3}}[)）]"       # （一）
-NUM_COMMA = r"\d{1,2}[、．.](?!\d)"              # 1、 1． 1.
-NUM_PAREN = r"[（(]\d{1,2}[)）]"                 # （1）
-CIRCLED = r"[①-⑳]"                              # ①
-CN_SEQ = rf"[{CN_NUM}]{{1,3}}是"                 # 一是
-CN_ORDINAL = rf"第[{CN_NUM}]{{1,3}}"             # 第一
+CN_COMMA = rf"[{CN_NUM}]{{1,3}}、"  # 一、
+CN_PAREN = rf"[（(][{CN_NUM}]{{1,3}}[)）]"  # （一）
+NUM_COMMA = r"\d{1,2}[、．.](?!\d)"  # 1、 1． 1.
+NUM_PAREN = r"[（(]\d{1,2}[)）]"  # （1）
+CIRCLED = r"[①-⑳]"  # ①
+CN_SEQ = rf"[{CN_NUM}]{{1,3}}是"  # 一是
+CN_ORDINAL = rf"第[{CN_NUM}]{{1,3}}"  # 第一
 CHAPTER = rf"第[{CN_NUM}百]+[章节篇]|第[{CN_NUM}]+部分"
 
 # a marker that opens a heading or list item
-ENUM_MARK = (rf"(?:{CN_COMMA}|{CN_PAREN}|{CN_SEQ}|{NUM_COMMA}|{NUM_PAREN}|{CIRCLED}|{CN_ORDINAL}[，,、])")
+ENUM_MARK = rf"(?:{CN_COMMA}|{CN_PAREN}|{CN_SEQ}|{NUM_COMMA}|{NUM_PAREN}|{CIRCLED}|{CN_ORDINAL}[，,、])"
 
 # outline markers at the start of a paragraph, by type (the heading hierarchy)
 OUTLINE = [

@@ -1,5 +1,6 @@
 """Shared fixtures: the seed corpus, the shared corpora beside the project, and
 ingest results computed once per session."""
+
 from __future__ import annotations
 
 import os

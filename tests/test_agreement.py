@@ -1,8 +1,13 @@
 """The same 72 city reports as .txt and as .docx give the same clean text."""
+
 from __future__ import annotations
 
 import difflib
 import re
+
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the pipeline, the notebooks or reads the shared corpora
 
 
 def test_docx_and_txt_agree(cities_txt, cities_docx):
@@ -16,7 +21,10 @@ def test_docx_and_txt_agree(cities_txt, cities_docx):
             continue
         sa, sb = re.sub(r"\s", "", a), re.sub(r"\s", "", b)
         ratios.append(difflib.SequenceMatcher(None, sa, sb, autojunk=False).ratio())
-    print(f"docx/txt: {exact}/72 identical; mean similarity ignoring whitespace {sum(ratios) / 72:.4f}, min {min(ratios):.4f}")
+    print(
+        f"docx/txt: {exact}/72 identical; mean similarity ignoring whitespace {sum(ratios) / 72:.4f}, "
+        f"min {min(ratios):.4f}"
+    )
     assert exact >= 65
     assert min(ratios) >= 0.99
     for col in ("city", "province", "year"):

@@ -1,20 +1,59 @@
 """The cleaner on the five seed scrapes: furniture and spam go, cut sentences
 come back whole, real list numbering stays, every removal is accounted for."""
+
 from __future__ import annotations
 
 import re
 
 import opencc
 import pytest
-
 from conftest import SEEDS
 
 # furniture, spam and host text seen in the seeds; none may survive anywhere
-FORBIDDEN = ["上传人", "文档编号", "上传时间", "展开阅读全文", "金锄头", "ICP", "版权所有", "地址:", "地址：", "电话",
-             "传真", "邮编", "Email", "您的位置", "相关文章", "相关资源", "编辑:", "编辑：", "责任编辑", "蜘蛛池",
-             "在线观看", "无码", "毛片", "下一页", "第1页", "共9页", "资源描述", "文本预览下载声明", "显示全部",
-             "Copyright", "版权与免责声明", "首页", "专刊推荐", "发表评论", "关闭窗口", "由会员分享", "点击查看更多",
-             "文秘", "大众网-大众日报", "- 2 -", "上一条", ".doc"]
+FORBIDDEN = [
+    "上传人",
+    "文档编号",
+    "上传时间",
+    "展开阅读全文",
+    "金锄头",
+    "ICP",
+    "版权所有",
+    "地址:",
+    "地址：",
+    "电话",
+    "传真",
+    "邮编",
+    "Email",
+    "您的位置",
+    "相关文章",
+    "相关资源",
+    "编辑:",
+    "编辑：",
+    "责任编辑",
+    "蜘蛛池",
+    "在线观看",
+    "无码",
+    "毛片",
+    "下一页",
+    "第1页",
+    "共9页",
+    "资源描述",
+    "文本预览下载声明",
+    "显示全部",
+    "Copyright",
+    "版权与免责声明",
+    "首页",
+    "专刊推荐",
+    "发表评论",
+    "关闭窗口",
+    "由会员分享",
+    "点击查看更多",
+    "文秘",
+    "大众网-大众日报",
+    "- 2 -",
+    "上一条",
+    ".doc",
+]
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
@@ -28,8 +67,9 @@ def test_no_furniture_or_spam_survives(seed_text, name):
 def test_half_width_punctuation_is_normalised_inside_chinese(seed_text, name):
     text = seed_text[name]
     assert not re.search(r"[\u4e00-\u9fff][,;:?!]|[,;:?!][\u4e00-\u9fff]", text)
-    assert not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff](?=[^\n]{40})", text.split("\n", 1)[-1]), \
+    assert not re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff](?=[^\n]{40})", text.split("\n", 1)[-1]), (
         "line-wrap spaces left inside running text"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
@@ -58,10 +98,10 @@ def test_sharing_site_chunks_rejoined_across_cuts_and_watermarks(seed_text):
 
 def test_chunk_rejoin_keeps_real_list_numbering(seed_text):
     lines = seed_text["mudanjiang"].split("\n")
-    items = [l[:2] for l in lines if re.match(r"[1-5]、", l)]
+    items = [ln[:2] for ln in lines if re.match(r"[1-5]、", ln)]
     assert items == ["1、", "2、", "3、", "4、", "5、"]
     assert "1、社区党组织工作经费没有保障。" in seed_text["mudanjiang"]
-    headings = [l for l in lines if re.match(r"[（(][一二三四五][)）]", l)]
+    headings = [ln for ln in lines if re.match(r"[（(][一二三四五][)）]", ln)]
     assert len(headings) == 5
     assert "（三）为社区党组织提供必要的经费保障" in lines
 
@@ -109,7 +149,7 @@ def test_cleaning_report_accounts_for_every_removal(seeds_inferred, seed_raw):
         spans = rows.dropna(subset=["raw_start"])
         assert len(spans) > 0
         for r in spans.itertuples():
-            piece = raw[int(r.raw_start):int(r.raw_end)].replace("\u00a0", " ")  # nbsp became a space first
+            piece = raw[int(r.raw_start) : int(r.raw_end)].replace("\u00a0", " ")  # nbsp became a space first
             removed = r.text if isinstance(r.text, str) else ""
             # what was removed stands in the raw text at the reported place, in order
             it = iter(piece)
@@ -120,11 +160,18 @@ def test_cleaning_report_accounts_for_every_removal(seeds_inferred, seed_raw):
 
 def test_raw_corpus_untouched(tmp_path, params):
     """The pipeline never writes into corpus/: the raw bytes hash the same before and after."""
+    import hashlib
+
     from pipeline.config import ROOT
     from pipeline.stages import run
-    import hashlib
+
     def digest():
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((ROOT / "corpus").rglob("*")) if p.is_file()}
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((ROOT / "corpus").rglob("*"))
+            if p.is_file()
+        }
+
     before = digest()
     run(ROOT / "corpus", tmp_path / "out", params)
     assert digest() == before

@@ -1,4 +1,5 @@
 """Comparison functions on small tables with known answers, and on the seeds."""
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,9 @@ def test_log_odds_informative_dirichlet_against_hand_computation():
     yi, yj = counts.loc["甲"], counts.loc["乙"]
     ni, nj = yi.sum(), yj.sum()
     t = "机制"
-    delta = math.log((yi[t] + alpha[t]) / (ni + a0 - yi[t] - alpha[t])) - math.log((yj[t] + alpha[t]) / (nj + a0 - yj[t] - alpha[t]))
+    delta = math.log((yi[t] + alpha[t]) / (ni + a0 - yi[t] - alpha[t])) - math.log(
+        (yj[t] + alpha[t]) / (nj + a0 - yj[t] - alpha[t])
+    )
     z = delta / math.sqrt(1 / (yi[t] + alpha[t]) + 1 / (yj[t] + alpha[t]))
     assert k.loc[t, "z"] == pytest.approx(z)
     assert k.loc["机制", "z"] > 0 > k.loc["平台", "z"]
@@ -32,6 +35,7 @@ def test_log_odds_informative_dirichlet_against_hand_computation():
 
 def test_chi2_matches_scipy():
     from scipy.stats import chi2_contingency
+
     counts = pd.DataFrame({"机制": [10, 2], "平台": [1, 9], "社区": [5, 5]}, index=["甲", "乙"])
     c = compare.keyness_chi2(counts, "甲", min_count=1).set_index("term")
     table = np.array([[10, 16 - 10], [2, 16 - 2]])
@@ -40,8 +44,15 @@ def test_chi2_matches_scipy():
 
 
 def test_term_counts_skip_stopwords_but_never_touch_tokens():
-    tokens = pd.DataFrame({"doc_id": ["a"] * 5, "token": ["加强", "的", "机制", "2024", "机制"],
-                           "sent_id": 0, "start": range(5), "end": range(1, 6)})
+    tokens = pd.DataFrame(
+        {
+            "doc_id": ["a"] * 5,
+            "token": ["加强", "的", "机制", "2024", "机制"],
+            "sent_id": 0,
+            "start": range(5),
+            "end": range(1, 6),
+        }
+    )
     before = tokens.copy()
     counts = compare.term_counts(tokens, {"加强"}, min_chars=1)
     assert counts.loc["a"].to_dict() == {"机制": 2, "的": 1}
@@ -50,7 +61,9 @@ def test_term_counts_skip_stopwords_but_never_touch_tokens():
 
 def test_practices_network_and_topics_on_the_seeds(seeds_inferred, params, tmp_path):
     from conftest import CORPUS
+
     from pipeline.stages import run
+
     run(CORPUS, tmp_path, params)
     items = pd.read_parquet(tmp_path / "data" / "themes.parquet")
     docs = pd.read_parquet(tmp_path / "data" / "documents.parquet")
@@ -63,7 +76,7 @@ def test_practices_network_and_topics_on_the_seeds(seeds_inferred, params, tmp_p
     sents = pd.read_parquet(tmp_path / "data" / "sentences.parquet")
     k = compare.kwic(sents, docs, "载体", width=5)
     text = docs.set_index("doc_id").text
-    assert len(k) > 0 and all(text[r.doc_id][r.start:r.end] == "载体" for r in k.itertuples())
+    assert len(k) > 0 and all(text[r.doc_id][r.start : r.end] == "载体" for r in k.itertuples())
     toks = pd.read_parquet(tmp_path / "data" / "tokens.parquet")
     counts = compare.term_counts(toks, set(), docs.set_index("doc_id").city.fillna("(unknown)"))
     t1, p1 = compare.topics(counts, 3, seed=7)

@@ -1,5 +1,6 @@
 """Exports: Excel, LaTeX, REFI-QDA (validated against the standard's schema, positions exact), import back,
 and the HTML report (checked in a real browser when Chromium is installed)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,15 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CORPUS, SHARED
 from lxml import etree
 
-from conftest import CORPUS, SHARED
-from pipeline.themes.codebook import load_codebook
-from pipeline.config import RESOURCES
-from pipeline.report.export import NS, build_qdpx, latex_escape, pack_qdpx, read_qdpx
 from pipeline.commands import command_import_qdpx, stage_export
+from pipeline.config import RESOURCES
 from pipeline.report.execute import run_notebooks
+from pipeline.report.export import NS, build_qdpx, latex_escape, pack_qdpx, read_qdpx
 from pipeline.stages import run
+from pipeline.themes.codebook import load_codebook
+
+pytestmark = pytest.mark.slow  # runs the pipeline, the notebooks or reads the shared corpora
 
 CODEBOOK = load_codebook(RESOURCES / "codebook.yaml")
 
@@ -48,6 +51,7 @@ def exported(tmp_path_factory, params):
 
 def test_excel_workbook(exported):
     import openpyxl
+
     out, _ = exported
     wb = openpyxl.load_workbook(out / "tables" / "results.xlsx")
     assert wb.sheetnames == ["documents", "theme_items", "city_theme_matrix", "practice_matrix"]
@@ -74,8 +78,11 @@ def test_latex_tables_escape_and_booktabs(exported):
         cells = tex.split("\\midrule")[1].replace(" & ", " ").replace("\\\\", "")
         assert not re.search(r"(?<!\\)[%#_&$]", cells)  # every special character escaped
     if shutil.which("xelatex"):
-        doc = ("\\documentclass{article}\\usepackage{booktabs}\\usepackage{xeCJK}\\begin{document}"
-               + (out / "tables" / "top_items.tex").read_text(encoding="utf-8") + "\\end{document}")
+        doc = (
+            "\\documentclass{article}\\usepackage{booktabs}\\usepackage{xeCJK}\\begin{document}"
+            + (out / "tables" / "top_items.tex").read_text(encoding="utf-8")
+            + "\\end{document}"
+        )
         (out / "t.tex").write_text(doc, encoding="utf-8")
         r = subprocess.run(["xelatex", "-interaction=nonstopmode", "t.tex"], cwd=out, capture_output=True)
         assert r.returncode == 0
@@ -117,10 +124,21 @@ def test_qdpx_with_astral_characters_and_crlf():
     evidence = ["社区党建𠀀机制有待完善𝌆，经费不足。", "建立联席会议制度。"]
     docs = pd.DataFrame({"doc_id": ["d1"], "text": [text], "city": ["青岛市"], "province": ["山东省"], "year": [2024]})
     rows = []
-    for ev, theme, canon in zip(evidence, ["problem", "mechanism"], ["机制有待完善", "联席会议制度"]):
+    for ev, theme, canon in zip(evidence, ["problem", "mechanism"], ["机制有待完善", "联席会议制度"], strict=False):
         a = text.index(ev)
-        rows.append({"doc_id": "d1", "theme": theme, "item": canon, "canonical": canon, "method": "test",
-                     "score": 1.0, "evidence": ev, "start": a, "end": a + len(ev)})
+        rows.append(
+            {
+                "doc_id": "d1",
+                "theme": theme,
+                "item": canon,
+                "canonical": canon,
+                "method": "test",
+                "score": 1.0,
+                "evidence": ev,
+                "start": a,
+                "end": a + len(ev),
+            }
+        )
     items = pd.DataFrame(rows)
     xml, texts = build_qdpx(docs, items, CODEBOOK)
     data = pack_qdpx(xml, texts)
@@ -144,8 +162,13 @@ def test_import_edited_qdpx(exported, params):
     a = text.index("五是活动推进机制")  # and moves one onto other characters
     moved.set("startPosition", str(a))
     moved.set("endPosition", str(a + len("五是活动推进机制")))
-    new = etree.SubElement(src, f"{q}PlainTextSelection", guid="0f0f0f0f-0000-4000-8000-000000000001",
-                           startPosition=str(text.index("联合党课")), endPosition=str(text.index("联合党课") + 4))
+    new = etree.SubElement(
+        src,
+        f"{q}PlainTextSelection",
+        guid="0f0f0f0f-0000-4000-8000-000000000001",
+        startPosition=str(text.index("联合党课")),
+        endPosition=str(text.index("联合党课") + 4),
+    )
     coding = etree.SubElement(new, f"{q}Coding", guid="0f0f0f0f-0000-4000-8000-000000000002")
     carrier = next(c for c in root.iter(f"{q}Code") if c.findtext(f"{q}Description") == "theme:carrier")
     etree.SubElement(coding, f"{q}CodeRef", targetGUID=carrier.get("guid"))
@@ -155,7 +178,10 @@ def test_import_edited_qdpx(exported, params):
     edited = out / "edited.qdpx"
     with zipfile.ZipFile(edited, "w") as w:
         for name in z.namelist():
-            w.writestr(name, etree.tostring(root, xml_declaration=True, encoding="utf-8") if name == "project.qde" else z.read(name))
+            w.writestr(
+                name,
+                etree.tostring(root, xml_declaration=True, encoding="utf-8") if name == "project.qde" else z.read(name),
+            )
     res = command_import_qdpx(out, params, edited)
     codings = pd.read_csv(res["gold"].replace("qdpx_gold", "qdpx_codings"), encoding="utf-8-sig")
     qd = codings[codings.source == "qingdao-shinan"]
@@ -172,9 +198,9 @@ def test_report_links_resolve_and_stay_offline(exported):
     index = out / "report" / "index.html"
     html = index.read_text(encoding="utf-8")
     links = re.findall(r'(?:href|src)="([^"]+)"', html)
-    assert any(l.endswith(".html") for l in links) and any(l.endswith(".png") for l in links)
-    for l in links:
-        assert (index.parent / l).resolve().exists(), l
+    assert any(ln.endswith(".html") for ln in links) and any(ln.endswith(".png") for ln in links)
+    for ln in links:
+        assert (index.parent / ln).resolve().exists(), ln
     for page in [index] + list((out / "report" / "notebooks").glob("*.html")):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', text), page.name
@@ -192,13 +218,28 @@ def test_report_in_headless_chromium(exported, tmp_path):
         pytest.skip("Debian's chromium is not installed (tests/setup_browser.sh installs it)")
     import requests
     import websocket
+
     out, _ = exported
     port = _free_port()
-    proc = subprocess.Popen([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-                             f"--remote-debugging-port={port}", "--remote-allow-origins=*", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--remote-debugging-port={port}",
+            "--remote-allow-origins=*",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -230,8 +271,11 @@ def test_report_in_headless_chromium(exported, tmp_path):
             events.append(json.loads(ws.recv()))
         call("Runtime.evaluate", expression="document.fonts.ready.then(() => true)", awaitPromise=True)
         # every image drew
-        broken = call("Runtime.evaluate", returnByValue=True,
-                      expression="[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+        broken = call(
+            "Runtime.evaluate",
+            returnByValue=True,
+            expression="[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)",
+        )
         assert broken["result"]["value"] == []
         # the Chinese title is drawn with a font that has the glyphs, not a fallback box
         root = call("DOM.getDocument")["root"]["nodeId"]
@@ -244,9 +288,13 @@ def test_report_in_headless_chromium(exported, tmp_path):
         # a rendered notebook opens too, with its Chinese text in the bundled font
         call("Page.navigate", url=(out / "report" / "notebooks" / "01_corpus_overview.html").resolve().as_uri())
         time.sleep(1.5)
-        errors = [e for e in events if e.get("method") == "Runtime.exceptionThrown"
-                  or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-                  or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")]
+        errors = [
+            e
+            for e in events
+            if e.get("method") == "Runtime.exceptionThrown"
+            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+            or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")
+        ]
         assert not errors, errors[:3]
         ws.close()
     finally:

@@ -1,5 +1,6 @@
 """The notebook suite runs with papermill; figures embed the CJK font, speak English when asked,
 and come with the CSV of what they plot."""
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,13 @@ import warnings
 import nbformat
 import pandas as pd
 import pytest
-
 from conftest import CORPUS
+
 from pipeline.config import ROOT
 from pipeline.report.execute import run_notebooks
 from pipeline.stages import run
+
+pytestmark = pytest.mark.slow  # runs the pipeline, the notebooks or reads the shared corpora
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -37,8 +40,19 @@ def test_notebooks_are_committed_clean_with_one_parameters_cell():
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, path.name
         names = re.findall(r"^(\w+): \w+ = ", tagged[0].source, re.M)
-        for required in ("data_dir", "out_dir", "cities", "themes", "min_count", "top_n", "query", "lang",
-                         "formats", "dpi", "seed"):
+        for required in (
+            "data_dir",
+            "out_dir",
+            "cities",
+            "themes",
+            "min_count",
+            "top_n",
+            "query",
+            "lang",
+            "formats",
+            "dpi",
+            "seed",
+        ):
             assert required in names, (path.name, required)
         assert all("#" in line for line in tagged[0].source.splitlines() if line.strip())  # every default commented
         paired = path.with_suffix(".py")
@@ -53,7 +67,9 @@ def test_every_notebook_runs_on_the_seeds(suite):
     for path in NOTEBOOKS:
         nb = nbformat.read(out / "notebooks" / path.name, as_version=4)
         assert nb.metadata.papermill["parameters"]["data_dir"] == str(out)  # the run keeps its parameters
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+        errors = [
+            o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"
+        ]
         assert not errors, path.name
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["notebooks"]["executed"] == res["executed"]
@@ -85,10 +101,12 @@ def test_pdf_embeds_the_cjk_font_as_truetype(suite):
     assert b"/FontFile3" not in pdf  # no CFF
     assert b"WenQuanYi" in pdf
     if shutil.which("pdffonts"):
-        listing = subprocess.run(["pdffonts", str(out / "figures" / "paper_fig1_city_theme.pdf")],
-                                 capture_output=True, text=True).stdout
+        listing = subprocess.run(
+            ["pdffonts", str(out / "figures" / "paper_fig1_city_theme.pdf")], capture_output=True, text=True
+        ).stdout
         assert re.search(r"WenQuanYi\S*\s+CID TrueType.*yes\s+yes", listing)
     import pdfplumber
+
     with pdfplumber.open(out / "figures" / "paper_fig1_city_theme.pdf") as doc:
         words = doc.pages[0].extract_text()
     assert "青岛市" in words and "问题" in words  # real text, not boxes
@@ -96,14 +114,15 @@ def test_pdf_embeds_the_cjk_font_as_truetype(suite):
 
 def test_missing_glyph_fails_the_figure(tmp_path):
     import matplotlib.pyplot as plt
+
     from pipeline.report.figures import GlyphMissing, save_figure, setup_style
+
     setup_style()
     fig, ax = plt.subplots()
     ax.set_title("社区 \U00013000")  # an Egyptian hieroglyph: no CJK font has it
-    with pytest.raises(GlyphMissing, match="missing"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            save_figure(fig, pd.DataFrame({"x": [1]}), "tofu", tmp_path, ["png"])
+    with pytest.raises(GlyphMissing, match="missing"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        save_figure(fig, pd.DataFrame({"x": [1]}), "tofu", tmp_path, ["png"])
 
 
 def test_english_labels(suite):
@@ -111,6 +130,7 @@ def test_english_labels(suite):
     res = run_notebooks(out, {"lang": "en", "cities": ["青岛市", "哈尔滨"]}, only=["05"])
     assert res["executed"] == ["05_figures_for_paper.ipynb"]
     import pdfplumber
+
     with pdfplumber.open(out / "figures" / "paper_fig1_city_theme_en.pdf") as doc:
         text = doc.pages[0].extract_text()
     assert "Qingdao" in text and "Haerbin" in text and "Problems" in text and "Mechanisms" in text
@@ -121,6 +141,7 @@ def test_english_labels(suite):
 
 def test_unknown_city_stops_at_the_first_cell(suite):
     import papermill as pm
+
     out, _ = suite
     with pytest.raises(pm.PapermillExecutionError) as err:
         run_notebooks(out, {"cities": ["成都市"]}, only=["01"])
@@ -130,5 +151,6 @@ def test_unknown_city_stops_at_the_first_cell(suite):
     with pytest.raises(pm.PapermillExecutionError, match="unknown format 'tiff'"):
         run_notebooks(out, {"formats": ["pdf", "tiff"]}, only=["01"])
     from pipeline.config import ParamError
+
     with pytest.raises(ParamError, match=r"unknown notebook parameter\(s\) \['colour'\]"):
         run_notebooks(out, {"colour": "red"})

@@ -1,9 +1,10 @@
 """Place attribution against the national gazetteer, with the rule that decided."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import SEEDS
+
 from pipeline.ingest.places import attribute, document_level, load_gazetteer
 
 EXPECTED = {  # (province, city, district) the seeds are about
@@ -18,6 +19,7 @@ EXPECTED = {  # (province, city, district) the seeds are about
 @pytest.fixture(scope="module")
 def gaz():
     from pipeline.config import RESOURCES
+
     return load_gazetteer(None, str(RESOURCES / "place_block_phrases.txt"))
 
 
@@ -40,9 +42,12 @@ def test_sources_name_the_rule(seeds_inferred):
 
 
 def test_watermark_address_is_not_evidence(gaz):
-    body = ("长安街道结合牡丹江市东安区实际情况开展调查。\n"
-            "地址：浙江省杭州市上城区金钗袋巷79号 电话：0571-87653630\n" * 5 +
-            "东安区社区党组织建设取得进展，东安区各街道积极参与。")
+    body = (
+        "长安街道结合牡丹江市东安区实际情况开展调查。\n"
+        "地址：浙江省杭州市上城区金钗袋巷79号 电话：0571-87653630\n"
+        * 5
+        + "东安区社区党组织建设取得进展，东安区各街道积极参与。"
+    )
     a = attribute(gaz, None, body)
     assert (a.province, a.city, a.district) == ("黑龙江省", "牡丹江市", "东安区")
     only_address = "地址：浙江省杭州市上城区金钗袋巷79号 电话：0571-87653630\n社区党建工作要创新。" * 3

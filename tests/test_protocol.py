@@ -4,6 +4,7 @@ Every example is a sentence from a development report with the span a coder must
 not (-).  The extractor is run on the sentence alone; the test reports how many examples it gets right
 and fails when a counter-example is coded or when fewer examples pass than the floor recorded in
 docs/evaluation.md (the floor is what the rules reached on the day they were written; it only moves up)."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,9 @@ import pytest
 from pipeline.config import RESOURCES, ROOT
 from pipeline.segment.structure import sentences as split
 from pipeline.segment.tokens import tokenize
+from pipeline.text import norm
 from pipeline.themes.codebook import load_codebook
 from pipeline.themes.rules import dictionary_pos, extract_items
-from pipeline.text import norm
 
 PROTOCOL = ROOT / "docs" / "coding_protocol.md"
 CODEBOOK = load_codebook(RESOURCES / "codebook.yaml")
@@ -62,8 +63,9 @@ def test_protocol_examples():
         items = coded(opener + sentence)
         mine = items[items.theme == theme]
         hit = any(norm(i) == norm(span) for i in mine["item"])
-        results.append({"sign": sign, "theme": theme, "span": span, "ok": hit if sign == "+" else not hit,
-                        "source": source})
+        results.append(
+            {"sign": sign, "theme": theme, "span": span, "ok": hit if sign == "+" else not hit, "source": source}
+        )
     res = pd.DataFrame(results)
     summary = res.groupby(["sign", "theme"]).ok.agg(["sum", "count"])
     print(summary.to_string())
@@ -79,10 +81,13 @@ FLOOR_EXAMPLES = 0.79
 FLOOR_COUNTER = 0.88
 
 
-@pytest.mark.parametrize("sentence, span", [
-    ("规范实施政府和社会资本合作新机制，激发民间投资活力。", "政府和社会资本合作新机制"),
-    ("落实耕地保护和粮食安全责任制，保障粮食生产", "耕地保护和粮食安全责任制"),
-])
+@pytest.mark.parametrize(
+    "sentence, span",
+    [
+        ("规范实施政府和社会资本合作新机制，激发民间投资活力。", "政府和社会资本合作新机制"),
+        ("落实耕地保护和粮食安全责任制，保障粮食生产", "耕地保护和粮食安全责任制"),
+    ],
+)
 def test_coordinated_modifiers_stay_with_their_head(sentence, span):
     items = coded(sentence)
     assert span in set(items[items.theme == "mechanism"]["item"])

@@ -1,4 +1,5 @@
 """Readers, encodings, tables and bad input."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from conftest import CORPUS, SEEDS, need_shared
+
+from pipeline.errors import NothingRead
 from pipeline.ingest import ingest_corpus
 from pipeline.ingest.readers import ReadError, decode_bytes, read_bytes
-from pipeline.errors import NothingRead
 from pipeline.stages import run
 
 QINGDAO = (CORPUS / "raw" / f"{SEEDS['qingdao']}.txt").read_text(encoding="utf-8")
@@ -30,8 +31,12 @@ def test_gb18030_and_big5_round_trip(tmp_path, params):
     """Legacy encodings written here are detected, recorded and decoded to the same text."""
     body = QINGDAO.split("转变观念", 1)[1].split("编辑:", 1)[0].strip()  # the article only
     trad = HARBIN.split("為全面了解", 1)[1][:1500]
-    parts = {"gb": (body[:1200], "gb18030"), "bom": (body[1200:2400], "utf-8-sig"),
-             "utf16": (body[2400:], "utf-16"), "big5": (trad, "big5")}
+    parts = {
+        "gb": (body[:1200], "gb18030"),
+        "bom": (body[1200:2400], "utf-8-sig"),
+        "utf16": (body[2400:], "utf-16"),
+        "big5": (trad, "big5"),
+    }
     files = {}
     for name, (text, enc) in parts.items():
         files[f"{name}.txt"] = (b"\xef\xbb\xbf" + text.encode("utf-8")) if enc == "utf-8-sig" else text.encode(enc)
@@ -51,7 +56,6 @@ def test_undecodable_bytes_message():
 
 
 def test_bad_inputs_each_get_one_clear_line_and_the_rest_goes_on(tmp_path, params, capsys):
-    big = tmp_path / "big.txt"
     files = {
         "good.txt": QINGDAO.encode("utf-8"),
         "empty.txt": b"",
@@ -74,8 +78,17 @@ def test_bad_inputs_each_get_one_clear_line_and_the_rest_goes_on(tmp_path, param
     log = pd.read_csv(out / "data" / "ingest_log.csv")
     assert list(docs.source_file) == ["raw/copy_of_good.txt"] or list(docs.source_file) == ["raw/good.txt"]
     problems = {r.source_file.split("/")[-1]: r.message for r in log.itertuples()}
-    assert set(problems) == {"empty.txt", "blank.txt", "binary.txt", "corrupt.docx", "corrupt.pdf",
-                             "undecodable.txt", "good.txt", "huge.txt", "notes.rtf"} - {docs.source_file[0].split("/")[-1]} | {"copy_of_good.txt"} - {docs.source_file[0].split("/")[-1]}
+    assert set(problems) == {
+        "empty.txt",
+        "blank.txt",
+        "binary.txt",
+        "corrupt.docx",
+        "corrupt.pdf",
+        "undecodable.txt",
+        "good.txt",
+        "huge.txt",
+        "notes.rtf",
+    } - {docs.source_file[0].split("/")[-1]} | {"copy_of_good.txt"} - {docs.source_file[0].split("/")[-1]}
     assert "empty" in problems["empty.txt"] and "empty" in problems["blank.txt"]
     assert "binary" in problems["binary.txt"]
     assert "docx" in problems["corrupt.docx"] and "PDF" in problems["corrupt.pdf"]
@@ -102,12 +115,14 @@ def test_nothing_readable_fails_and_strict_fails(tmp_path, params):
 
 def test_cli_reports_errors_without_traceback(tmp_path, capsys):
     from pipeline.__main__ import main
+
     assert main(["ingest", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 1
     assert "corpus folder not found" in capsys.readouterr().err
 
 
 def test_docx_with_table_and_html(tmp_path, params):
     import docx
+
     d = docx.Document()
     d.add_paragraph("青岛市市南区社区党建工作报告")
     d.add_paragraph("一、基本情况")
@@ -117,9 +132,11 @@ def test_docx_with_table_and_html(tmp_path, params):
     d.add_paragraph("市南区建立了联席会议制度。")
     path = tmp_path / "r.docx"
     d.save(path)
-    html = ("<html><head><title>社区党建_新闻网</title><script>var x=1;</script></head><body>"
-            "<div class='nav'>首页 | 新闻 | 山东 | 教育 | 体育 | 财经</div><h1>青岛创新社区党建</h1>"
-            "<p>市南区委积极探索新形势下城市社区建设。</p><p>编辑：张三</p></body></html>").encode("utf-8")
+    html = (
+        "<html><head><title>社区党建_新闻网</title><script>var x=1;</script></head><body>"
+        "<div class='nav'>首页 | 新闻 | 山东 | 教育 | 体育 | 财经</div><h1>青岛创新社区党建</h1>"
+        "<p>市南区委积极探索新形势下城市社区建设。</p><p>编辑：张三</p></body></html>"
+    ).encode()
     corpus = _corpus(tmp_path, {"r.docx": path.read_bytes(), "page.html": html})
     docs, _, log = ingest_corpus(corpus, params, use_manifest=False)
     assert log.empty
@@ -132,8 +149,10 @@ def test_docx_with_table_and_html(tmp_path, params):
 
 def test_pdf_text_layer(tmp_path, params):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig = plt.figure()
     fig.text(0.1, 0.5, "Community Party building report, page one.")
     fig.savefig(tmp_path / "doc.pdf")
@@ -188,7 +207,8 @@ def test_partial_manifest_wins_where_it_has_a_value(tmp_path, params):
     shutil.copytree(CORPUS / "raw", corpus / "raw")
     (corpus / "manifest.csv").write_text(
         "doc_id,file,city,year\nqd,000_5fcd6df6dad751d5.txt,,1999\nhb,raw/002_64762f88fb4236a6.txt,齐齐哈尔市,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     docs, _, _ = ingest_corpus(corpus, params)
     by = docs.set_index("doc_id")
     assert by.loc["qd", "year"] == 1999 and by.loc["qd", "year_source"] == "manifest"

@@ -1,6 +1,7 @@
 """Stages declared once: the runner's keys follow the declarations, so an edited resource or
 an edited stage re-runs that stage (and what its changed outputs feed), never less, and a warm
 rerun equals a cold run byte for byte."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,6 +14,8 @@ from pipeline.__main__ import main
 from pipeline.config import RESOURCE_FILES, ROOT, resource_files
 from pipeline.errors import PipelineError
 from pipeline.stages import STAGES, run
+
+pytestmark = pytest.mark.slow  # runs the pipeline, the notebooks or reads the shared corpora
 
 SEEDS = ["000_5fcd6df6dad751d5.txt", "002_64762f88fb4236a6.txt"]
 OUTPUTS = [a for s in STAGES for a in s.outputs]
@@ -48,6 +51,7 @@ def small(tmp_path, params):
 
 def _outputs(out: Path) -> dict[str, bytes]:
     from pipeline import catalog
+
     return {a: catalog.artifact_path(out, a).read_bytes() for a in OUTPUTS}
 
 
@@ -59,8 +63,12 @@ EDITS = [  # resource, file to edit (relative to the private resource folder), e
     ("cleaning_rules", "cleaning.yaml", lambda s: s + "\n# edited\n", "ingest"),
     ("genres", "genres.yaml", lambda s: s + "\n# edited\n", "ingest"),
     ("block_phrases", "place_block_phrases.txt", lambda s: s + "\n青岛市南\n", "ingest"),
-    ("gazetteer", "gazetteer/adcodes.csv", lambda s: "\n".join(line for line in s.splitlines()
-                                                               if "市南区" not in line) + "\n", "ingest"),
+    (
+        "gazetteer",
+        "gazetteer/adcodes.csv",
+        lambda s: "\n".join(line for line in s.splitlines() if "市南区" not in line) + "\n",
+        "ingest",
+    ),
     ("userdict", "userdict.txt", lambda s: s.rstrip("\n") + "\n区域化党建 20 n\n", "segment"),
     ("codebook", "codebook.yaml", lambda s: s.replace("version: 1", "version: 2", 1), "themes"),
     ("labels", "labels.csv", lambda s: s.replace(",none,A", ",measure,A", 1), "themes"),
@@ -73,12 +81,12 @@ def test_edited_resource_reruns_its_stage_and_equals_a_cold_run(small, tmp_path,
     assert any(resource in s.resources for s in STAGES), f"no stage declares {resource}"
     warm = tmp_path / "warm"
     run(corpus, warm, p, use_manifest=False)
-    assert _reran(run(corpus, warm, p, use_manifest=False)) == []      # nothing changed: nothing runs
+    assert _reran(run(corpus, warm, p, use_manifest=False)) == []  # nothing changed: nothing runs
     target = res / file
     target.write_text(edit(target.read_text(encoding="utf-8")), encoding="utf-8")
     again = run(corpus, warm, p, use_manifest=False)
     order = [s.name for s in STAGES]
-    before = order[:order.index(first)]
+    before = order[: order.index(first)]
     assert first in _reran(again), f"editing {resource} did not re-run {first}"
     assert not set(before) & set(_reran(again)), f"editing {resource} re-ran stages before {first}"
     cold = tmp_path / "cold"
@@ -96,6 +104,7 @@ def test_code_edit_reruns_only_its_stage(small, tmp_path, monkeypatch):
 
     def edited(path: Path) -> str:
         return real(path) + ("edited" if "segment" in path.parts and path.name == "structure.py" else "")
+
     monkeypatch.setattr(runner, "source_hash", edited)
     runner._module_files.cache_clear()
     again = run(corpus, out, p, use_manifest=False)
@@ -118,11 +127,13 @@ def test_declared_code_covers_what_a_stage_imports():
     """Every module of the package that a stage's code imports is inside its declared code,
     so an edit there changes the stage's version (catalog, config and errors do no text work)."""
     import ast
+
     exempt = {"pipeline.catalog", "pipeline.config", "pipeline.errors"}
     for stage in STAGES:
         files = {f for m in stage.code for f in runner._module_files(m)}
-        declared = {f.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
-                    for f in files}
+        declared = {
+            f.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__") for f in files
+        }
         for f in files:
             tree = ast.parse(f.read_text(encoding="utf-8"))
             pkg = f.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").rsplit(".", 1)[0]
@@ -132,8 +143,9 @@ def test_declared_code_covers_what_a_stage_imports():
                     target = f"{base}.{node.module}" if node.module else base
                     if target in exempt or any(target == d or target.startswith(d + ".") for d in declared):
                         continue
-                    assert any(d.startswith(target) for d in declared), \
+                    assert any(d.startswith(target) for d in declared), (
                         f"{stage.name}: {f.name} imports {target}, not in its declared code {stage.code}"
+                    )
 
 
 def test_from_until_and_graph(small, tmp_path, capsys):
@@ -159,7 +171,7 @@ def test_prune_keeps_what_the_last_run_used(small, tmp_path):
     u.write_text(u.read_text(encoding="utf-8").rstrip("\n") + "\n区域化党建 20 n\n", encoding="utf-8")
     run(corpus, out, p, use_manifest=False)
     tokens = out / "cache" / "tokens"
-    assert len(list(tokens.glob("*"))) == 2 * len(SEEDS)   # the old dictionary's entries are still there
+    assert len(list(tokens.glob("*"))) == 2 * len(SEEDS)  # the old dictionary's entries are still there
     removed = runner.prune(STAGES, out)
     assert removed["tokens"] == len(SEEDS) and len(list(tokens.glob("*"))) == len(SEEDS)
     again = run(corpus, out, p, use_manifest=False)

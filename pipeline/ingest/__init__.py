@@ -7,6 +7,7 @@
 - :mod:`.places`   province, city, district from the national gazetteer, with evidence
 - :mod:`.corpus`   the stage's step: :func:`ingest_corpus`
 """
+
 from .corpus import DOC_COLUMNS, ingest_corpus
 
 __all__ = ["DOC_COLUMNS", "ingest_corpus"]

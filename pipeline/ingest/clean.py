@@ -19,12 +19,13 @@ cleaning report can say what went and why.  The passes, in order:
 The rules themselves (patterns, cue words, thresholds) live in
 ``resources/cleaning.yaml``; this module holds only the algorithms.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from ..text import CJK, ENUM_MARK
 from .tracked import Edit, TrackedText
@@ -43,6 +44,7 @@ class CleanResult:
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, line) for each line, end excluding the newline."""
@@ -63,8 +65,9 @@ class Rules:
     def __init__(self, cfg: dict):
         self.cfg = cfg
         self.version = cfg.get("version", 0)
-        self.line_rules = [(group, re.compile(rf"\s*(?:{p})\s*"))
-                           for group, pats in cfg["line_rules"].items() for p in pats]
+        self.line_rules = [
+            (group, re.compile(rf"\s*(?:{p})\s*")) for group, pats in cfg["line_rules"].items() for p in pats
+        ]
         self.max_line = int(cfg.get("max_line_chars", 150))
         self.label_value = re.compile(rf"\s*{cfg['label_value']}\s*")
         self.crumb_seps = set(cfg.get("breadcrumb_separators", [">"]))
@@ -90,9 +93,12 @@ class Rules:
 
 # --------------------------------------------------------------------------- passes
 
+
 def normalise_controls(t: TrackedText) -> TrackedText:
     edits = []
-    for m in re.finditer(r"\r\n?|[\u00a0\u2002\u2003\u2009]|[\u200b-\u200d\u2060\ufeff]|[\x00-\x08\x0b\x0e-\x1f]", t.text):
+    for m in re.finditer(
+        r"\r\n?|[\u00a0\u2002\u2003\u2009]|[\u200b-\u200d\u2060\ufeff]|[\x00-\x08\x0b\x0e-\x1f]", t.text
+    ):
         s = m.group()
         rep = "\n" if s[0] == "\r" else (" " if s in "\u00a0\u2002\u2003\u2009" else "")
         edits.append(Edit(m.start(), m.end(), rep, "control_chars"))
@@ -138,8 +144,11 @@ def drop_furniture_lines(t: TrackedText, rules: Rules) -> TrackedText:
         # breadcrumbs: short items separated by lines that hold only ">"
         if i + 2 < len(lines) and lines[i + 1][2].strip() in rules.crumb_seps and len(stripped) <= 15:
             j = i
-            while j + 2 < len(lines) and lines[j + 1][2].strip() in rules.crumb_seps \
-                    and len(lines[j + 2][2].strip()) <= 15:
+            while (
+                j + 2 < len(lines)
+                and lines[j + 1][2].strip() in rules.crumb_seps
+                and len(lines[j + 2][2].strip()) <= 15
+            ):
                 j += 2
             last = lines[j][2].strip()
             while j + 1 < len(lines) and lines[j + 1][2].strip() == last:
@@ -157,7 +166,7 @@ def drop_furniture_lines(t: TrackedText, rules: Rules) -> TrackedText:
 
 def cut_footer_tail(t: TrackedText, rules: Rules) -> TrackedText:
     n = len(t.text)
-    for s, e, line in _lines(t.text):
+    for s, _e, line in _lines(t.text):
         if s < rules.footer_from * n or len(line.strip()) > 40 or not line.strip():
             continue
         if any(rx.fullmatch(line) for rx in rules.footer):
@@ -180,7 +189,7 @@ def rejoin_chunks(t: TrackedText, rules: Rules, sharing_site: bool) -> TrackedTe
     """
     text = t.text
     marks = [m for m in _CHUNK_START.finditer(text)]
-    seq = []
+    seq: list[re.Match[str]] = []
     for m in marks:
         if int(m.group(1)) == len(seq) + 1:
             seq.append(m)
@@ -192,7 +201,7 @@ def rejoin_chunks(t: TrackedText, rules: Rules, sharing_site: bool) -> TrackedTe
         return t
     cuts = 0
     for m in seq[1:]:
-        before = text[:m.start()].rstrip()
+        before = text[: m.start()].rstrip()
         if before and before[-1] not in SENT_END + "”』」）)":
             cuts += 1
     if not sharing_site and cuts / max(len(seq) - 1, 1) < rules.chunk_cut_share:
@@ -238,7 +247,7 @@ def drop_watermarks(t: TrackedText, rules: Rules) -> TrackedText:
         right = _common_extension(text, pos, +1, 200)
         # consensus string from the first occurrence that agrees on the whole run
         for p in pos:
-            cand = text[p - left:p + right].strip().rstrip("-—– ")  # page number follows
+            cand = text[p - left : p + right].strip().rstrip("-—– ")  # page number follows
             if len(cand) >= rules.wm_chars and text.count(cand) >= rules.wm_repeats:
                 if sum(c in cand for c in rules.wm_cues) >= rules.wm_min_cues:
                     found.add(cand)
@@ -272,14 +281,14 @@ def _loose(s: str) -> str:
 
 def drop_repeats(t: TrackedText) -> TrackedText:
     """Title repeated at the top of the body, runs repeated back to back, duplicated head lines."""
-    lines = [(s, e, l) for s, e, l in _lines(t.text) if l.strip()]
+    lines = [(s, e, ln) for s, e, ln in _lines(t.text) if ln.strip()]
     if lines:  # a title that carries its file name: "报告.doc"
         m = re.search(r"\.(docx?|pdf|wps|pptx?|txt|rtf)\s*$", lines[0][2], re.I)
         if m:
             t = t.apply([Edit(lines[0][0] + m.start(), lines[0][0] + m.end(), "", "file_extension")])
     text = t.text
     edits = []
-    lines = [(s, e, l) for s, e, l in _lines(text) if l.strip()]
+    lines = [(s, e, ln) for s, e, ln in _lines(text) if ln.strip()]
     if lines:
         ts, te, title = lines[0]
         title = title.strip()
@@ -290,16 +299,22 @@ def drop_repeats(t: TrackedText) -> TrackedText:
                 if m.start() > head_limit:
                     break
                 # an immediate repetition is dropped, a title inside a sentence is not
-                before = text[:m.start()].rstrip(" \t\u3000")
-                after = text[m.end():m.end() + 1]
-                if before.endswith(("\n", title[-1])) or not before or after in ("", "\n", " ", "\u3000") \
-                        or text[m.end():].startswith(title[:4]):
+                before = text[: m.start()].rstrip(" \t\u3000")
+                after = text[m.end() : m.end() + 1]
+                if (
+                    before.endswith(("\n", title[-1]))
+                    or not before
+                    or after in ("", "\n", " ", "\u3000")
+                    or text[m.end() :].startswith(title[:4])
+                ):
                     edits.append(Edit(m.start(), m.end(), "", "repeated_title"))
     t = t.apply(edits)
     text = t.text
-    edits = [Edit(m.start(1) + len(m.group(1)), m.end(), "", "repeated_text")
-             for m in re.finditer(r"^[ \t\u3000]*([^\n]{8,80}?)(?:[ \t\u3000]*\1)+", text, re.M)
-             if CJK_RE.search(m.group(1))]
+    edits = [
+        Edit(m.start(1) + len(m.group(1)), m.end(), "", "repeated_text")
+        for m in re.finditer(r"^[ \t\u3000]*([^\n]{8,80}?)(?:[ \t\u3000]*\1)+", text, re.M)
+        if CJK_RE.search(m.group(1))
+    ]
     t = t.apply(edits)
     # a line repeated verbatim in the head of the page (site title blocks)
     seen: set[str] = set()
@@ -328,7 +343,7 @@ def restore_breaks(t: TrackedText) -> TrackedText:
     everywhere ("有 3 个" → "有3个")."""
     text = t.text
     edits = []
-    for s, e, line in _lines(text):
+    for s, _e, line in _lines(text):
         gaps = list(re.finditer(rf"(?<=[{CJK}，。、；：:）)”！？])[ \u3000]+(?=[{CJK}“（(0-9])", line))
         if len(line) < 300 or len(gaps) < 3:
             continue
@@ -337,31 +352,44 @@ def restore_breaks(t: TrackedText) -> TrackedText:
         paragraphs = at_end / len(gaps) >= 0.5
         for m in re.finditer(r"[ \u3000]+", line):
             a, b = m.start(), m.end()
-            prev, nxt = line[a - 1:a], line[b:b + 1]
+            prev, nxt = line[a - 1 : a], line[b : b + 1]
             if not prev or not nxt:
                 continue
             seg_start = max(max((line.rfind(c, 0, a) for c in "。！？；"), default=-1), 0)
-            seg_start += 1 if line[seg_start:seg_start + 1] in "。！？；" else 0
+            seg_start += 1 if line[seg_start : seg_start + 1] in "。！？；" else 0
             segment = line[seg_start:a].strip()
             rest = line[b:]
-            if prev in "。！？；：:" or (prev in "”）)" and line[a - 2:a - 1] in "。！？"):
+            if (
+                prev in "。！？；：:"
+                or (prev in "”）)" and line[a - 2 : a - 1] in "。！？")
+                or re.match(ENUM_MARK, rest)
+                and not prev.isdigit()
+                or _HEADING_HEAD.match(segment)
+                and len(segment) <= 40
+                and not _SENT_INSIDE.search(segment)
+            ):
                 edits.append(Edit(s + a, s + b, "\n", "restore_break"))
-            elif re.match(ENUM_MARK, rest) and not prev.isdigit():
-                edits.append(Edit(s + a, s + b, "\n", "restore_break"))
-            elif _HEADING_HEAD.match(segment) and len(segment) <= 40 and not _SENT_INSIDE.search(segment):
-                edits.append(Edit(s + a, s + b, "\n", "restore_break"))
-            elif paragraphs and 4 <= len(segment) <= 30 and not _ANY_PUNCT.search(segment) \
-                    and (seg_start == 0 or line[seg_start - 1] in "。！？；"):
+            elif (
+                paragraphs
+                and 4 <= len(segment) <= 30
+                and not _ANY_PUNCT.search(segment)
+                and (seg_start == 0 or line[seg_start - 1] in "。！？；")
+            ):
                 edits.append(Edit(s + a, s + b, "\n", "restore_break"))  # a short heading line
-            elif CJK_RE.match(prev) and (CJK_RE.match(nxt) or nxt in "“（"):
-                edits.append(Edit(s + a, s + b, "", "wrap_space"))
-            elif prev in "，、,（“" or nxt in "，。、；：,）”":
+            elif (
+                CJK_RE.match(prev)
+                and (CJK_RE.match(nxt) or nxt in "“（")
+                or prev in "，、,（“"
+                or nxt in "，。、；：,）”"
+            ):
                 edits.append(Edit(s + a, s + b, "", "wrap_space"))
     t = t.apply(edits, summarise=True)
     fixed = []
     for m in re.finditer(
-            rf"(?<=[{CJK}，。、；：（）])[ \u3000]+(?=[0-9])|(?<=[0-9%])[ \u3000]+(?=[{CJK}，。、；：])|"
-            rf"(?<=[，、,（])[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=[，。、；：,）])", t.text):
+        rf"(?<=[{CJK}，。、；：（）])[ \u3000]+(?=[0-9])|(?<=[0-9%])[ \u3000]+(?=[{CJK}，。、；：])|"
+        rf"(?<=[，、,（])[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=[，。、；：,）])",
+        t.text,
+    ):
         fixed.append(Edit(m.start(), m.end(), "", "cjk_digit_space"))
     return t.apply(fixed, summarise=True)
 
@@ -376,8 +404,10 @@ def tidy_whitespace(t: TrackedText) -> TrackedText:
     edits = []
     for s, e, line in _lines(text):
         if len(line) <= 60 and _LETTER_SPACED.fullmatch(line):
-            edits += [Edit(s + m.start(), s + m.end(), "", "whitespace")
-                      for m in re.finditer(r"(?<=\S)[ \u3000]+(?=\S)", line)]
+            edits += [
+                Edit(s + m.start(), s + m.end(), "", "whitespace")
+                for m in re.finditer(r"(?<=\S)[ \u3000]+(?=\S)", line)
+            ]
         if not line.strip():
             edits.append(Edit(s, min(e + 1, len(text)), "", "whitespace"))
             continue
@@ -430,6 +460,7 @@ def normalise_width(t: TrackedText) -> TrackedText:
 @lru_cache(maxsize=1)
 def _opencc():
     import opencc  # imported lazily: the converter loads its dictionaries once
+
     return opencc.OpenCC("t2s")
 
 
@@ -439,7 +470,7 @@ def detect_script(text: str) -> str:
     if not sample:
         return "simplified"
     conv = _opencc().convert(sample)
-    changed = sum(1 for a, b in zip(sample, conv) if a != b)
+    changed = sum(1 for a, b in zip(sample, conv, strict=False) if a != b)
     return "traditional" if changed / len(sample) >= 0.03 else "simplified"
 
 
@@ -457,12 +488,14 @@ def to_simplified(text: str) -> str:
 
 # --------------------------------------------------------------------------- entry point
 
+
 def clean_text(raw: str, rules: Rules) -> CleanResult:
     """Raw decoded text → CleanResult (see module docstring for the passes)."""
     t = TrackedText.from_raw(raw)
     # sharing-site furniture sits at the head and the tail of the page
-    sharing_site = bool(rules.sharing_signal and (rules.sharing_signal.search(raw[:4000])
-                                                  or rules.sharing_signal.search(raw[-4000:])))
+    sharing_site = bool(
+        rules.sharing_signal and (rules.sharing_signal.search(raw[:4000]) or rules.sharing_signal.search(raw[-4000:]))
+    )
     t = normalise_controls(t)
     t = cut_footer_tail(t, rules)
     t = drop_furniture_lines(t, rules)

@@ -6,6 +6,7 @@ infers metadata where the manifest is silent, flags duplicates, and returns
 three tables: documents, the cleaning report and the ingest log.  It writes
 nothing; :mod:`pipeline.stages` hands the tables to :mod:`pipeline.io`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,23 +15,44 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import yaml
 from joblib import Parallel, delayed
 
 from .. import catalog
-from .clean import CleanResult, Rules, clean_text, to_simplified
 from ..config import resource_files
+from .clean import CleanResult, Rules, clean_text, to_simplified
 from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
 from .places import attribute, load_gazetteer
 from .readers import RawDoc, ReadError, read_bytes
 
 FIELDS = ["title", "date", "year", "province", "city", "district", "publisher", "genre", "url"]
-DOC_COLUMNS = (["doc_id", "source_file", "title", "date", "year", "province", "city", "district",
-                "publisher", "genre", "url", "text", "text_original", "n_chars", "sha256", "encoding",
-                "format", "script"]
-               + [f"{f}_source" for f in FIELDS] + ["adcode", "place_evidence", "extra"])
+DOC_COLUMNS = (
+    [
+        "doc_id",
+        "source_file",
+        "title",
+        "date",
+        "year",
+        "province",
+        "city",
+        "district",
+        "publisher",
+        "genre",
+        "url",
+        "text",
+        "text_original",
+        "n_chars",
+        "sha256",
+        "encoding",
+        "format",
+        "script",
+    ]
+    + [f"{f}_source" for f in FIELDS]
+    + ["adcode", "place_evidence", "extra"]
+)
 REPORT_COLUMNS = ["doc_id", "source_file", "chars_in", "chars_out", "rule", "raw_start", "raw_end", "n_chars", "text"]
 LOG_COLUMNS = ["source_file", "status", "message"]
 
@@ -65,8 +87,18 @@ def _clean_one(doc: RawDoc, rules: Rules) -> CleanResult | str:
 def _too_big(path: Path, rel: str, max_bytes: int):
     size = path.stat().st_size
     if size > max_bytes:
-        return [], "", [Problem(rel, "skipped", f"file is {size / 1e6:.1f} MB, above the limit of "
-                                                f"{max_bytes / 1e6:.0f} MB (raise ingest.max_file_mb to read it)")]
+        return (
+            [],
+            "",
+            [
+                Problem(
+                    rel,
+                    "skipped",
+                    f"file is {size / 1e6:.1f} MB, above the limit of "
+                    f"{max_bytes / 1e6:.0f} MB (raise ingest.max_file_mb to read it)",
+                )
+            ],
+        )
     return None
 
 
@@ -85,14 +117,16 @@ def _cached_file(path: Path, rel: str, max_bytes: int, key, cache: catalog.Cache
     return cache.get_object("clean", k), k
 
 
-def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, key: str | None,
-                  cache: catalog.Cache | None) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
+def _process_file(
+    path: Path, rel: str, max_bytes: int, rules_cfg: dict, key: str | None, cache: catalog.Cache | None
+) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
     """Read and clean one file; the result is cached by the file's bytes and the rules."""
     big = _too_big(path, rel, max_bytes)
     if big:
         return big
     data = catalog.read_file_bytes(path)
     sha = catalog.sha256_bytes(data)
+    result: tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]
     try:
         docs = read_bytes(data, rel)
     except ReadError as e:
@@ -101,6 +135,7 @@ def _process_file(path: Path, rel: str, max_bytes: int, rules_cfg: dict, key: st
         rules = Rules(rules_cfg)
         result = ([(d, _clean_one(d, rules)) for d in docs], sha, [])
     if cache is not None:
+        assert key is not None  # _cached_file gives every file it misses a key when there is a cache
         cache.put_object("clean", key, result)
     return result
 
@@ -131,13 +166,29 @@ def _find_manifest_row(lookup: dict[str, dict], rel: str) -> dict:
 PLACE_VERSION = ("param:places", "resource:gazetteer", "resource:block_phrases", "code", "code:stage")
 
 
-def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: dict, gaz, genres: dict,
-                   place_params: dict, cache: catalog.Cache | None = None, key=None) -> dict:
+def build_document(
+    doc: RawDoc,
+    cleaned: CleanResult,
+    sha: str,
+    manifest_row: dict,
+    gaz,
+    genres: dict,
+    place_params: dict,
+    cache: catalog.Cache | None = None,
+    key=None,
+) -> dict:
     """One documents.parquet row: manifest values win, then what the file states, then inference."""
-    rec = {"source_file": doc.source_file, "text": cleaned.text, "text_original": cleaned.text_original,
-           "n_chars": len(cleaned.text), "sha256": sha, "encoding": doc.encoding, "format": doc.fmt,
-           "script": cleaned.script,
-           "extra": json.dumps(doc.extra, ensure_ascii=False, sort_keys=True) if doc.extra else None}
+    rec: dict[str, Any] = {
+        "source_file": doc.source_file,
+        "text": cleaned.text,
+        "text_original": cleaned.text_original,
+        "n_chars": len(cleaned.text),
+        "sha256": sha,
+        "encoding": doc.encoding,
+        "format": doc.fmt,
+        "script": cleaned.script,
+        "extra": json.dumps(doc.extra, ensure_ascii=False, sort_keys=True) if doc.extra else None,
+    }
     stated_source = "table" if doc.fmt in ("csv", "xlsx", "jsonl") else doc.fmt
     stem = Path(doc.source_file.split("#")[0]).stem
 
@@ -156,8 +207,13 @@ def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: di
         m = re.match(r"((?:19|20)\d{2})[-/.年]?(\d{1,2})?[-/.月]?(\d{1,2})?", str(rec["date"]))
         if m and m.group(2) and m.group(3):
             rec["date"] = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    year = infer_year(rec["date"] if rec["date_source"] != "none" else None, rec["date_source"],
-                      rec["title"], doc.raw_text, cleaned.text)
+    year = infer_year(
+        rec["date"] if rec["date_source"] != "none" else None,
+        rec["date_source"],
+        rec["title"],
+        doc.raw_text,
+        cleaned.text,
+    )
     rec["year"], rec["year_source"] = pick("year", year.value, year.source)
     try:
         rec["year"] = int(str(rec["year"])[:4]) if rec["year"] is not None else None
@@ -165,15 +221,17 @@ def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: di
         rec["year"], rec["year_source"] = None, "none"
     pub = infer_publisher(doc.raw_text)
     if pub.value and cleaned.script == "traditional":
-        pub.value = to_simplified(pub.value)
+        pub.value = to_simplified(cast(str, pub.value))  # a publisher is a str when there is one
     rec["publisher"], rec["publisher_source"] = pick("publisher", pub.value, pub.source)
     genre = infer_genre(rec["title"], cleaned.text, genres, rec["publisher_source"])
     rec["genre"], rec["genre_source"] = pick("genre", genre.value, genre.source)
     rec["url"], rec["url_source"] = pick("url")
 
     place_title = rec["title"] if rec["title_source"] != "filename" else None
-    k = key("places", cleaned.text, place_title, stem, only=PLACE_VERSION) if cache is not None else None
-    att = cache.get_object("places", k) if cache is not None else None
+    att = None
+    if cache is not None:
+        k = key("places", cleaned.text, place_title, stem, only=PLACE_VERSION)
+        att = cache.get_object("places", k)
     if att is None:  # scanning a text for every place name of China is the slow part: cached
         att = attribute(gaz, place_title, cleaned.text, filename_stem=stem, **place_params)
         if cache is not None:
@@ -186,9 +244,14 @@ def build_document(doc: RawDoc, cleaned: CleanResult, sha: str, manifest_row: di
     return rec
 
 
-def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | None = None,
-                  use_manifest: bool = True, cache: catalog.Cache | None = None,
-                  key=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def ingest_corpus(
+    corpus: Path | str,
+    params: dict,
+    manifest_path: Path | str | None = None,
+    use_manifest: bool = True,
+    cache: catalog.Cache | None = None,
+    key=None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read, clean and describe every document of a corpus.
 
     Returns (documents, cleaning_report, ingest_log) DataFrames, sorted by
@@ -214,17 +277,20 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
     genres = yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8"))
     p_places = dict(params["places"])
     gaz_file, _ = p_places.pop("gazetteer"), p_places.pop("block_phrases")
-    gaz = load_gazetteer(str(resource_files("gazetteer", params)[0]) if gaz_file else None,
-                         str(resource_files("block_phrases", params)[0]))
+    gaz = load_gazetteer(
+        str(resource_files("gazetteer", params)[0]) if gaz_file else None,
+        str(resource_files("block_phrases", params)[0]),
+    )
     if cache is not None and key is None:
         raise ValueError("ingest_corpus: a cache needs its key recipe")
-    looked_up = [_cached_file(p, r, max_bytes, key, cache) for p, r in zip(files, rels)]
+    looked_up = [_cached_file(p, r, max_bytes, key, cache) for p, r in zip(files, rels, strict=False)]
     processed = [hit for hit, _ in looked_up]
     misses = [i for i, res in enumerate(processed) if res is None]
     n_jobs = params.get("n_jobs", -1) if len(misses) > 8 else 1  # workers only pay off for real work
-    computed = Parallel(n_jobs=n_jobs)(delayed(_process_file)(files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache)
-                                       for i in misses)
-    for i, res in zip(misses, computed):
+    computed = Parallel(n_jobs=n_jobs)(
+        delayed(_process_file)(files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache) for i in misses
+    )
+    for i, res in zip(misses, computed, strict=False):
         processed[i] = res
     raw_docs: list[tuple[RawDoc, str]] = []
     cleaned = []
@@ -233,8 +299,9 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
         raw_docs += [(d, sha) for d, _ in pairs]
         cleaned += [c for _, c in pairs]
 
-    records, report_rows, seen_text, seen_ids = [], [], {}, set()
-    for (doc, sha), res in zip(raw_docs, cleaned):
+    records, report_rows, seen_ids = [], [], set()
+    seen_text: dict[str, str] = {}
+    for (doc, sha), res in zip(raw_docs, cleaned, strict=False):
         if isinstance(res, str):
             problems.append(Problem(doc.source_file, "skipped", res))
             continue
@@ -256,7 +323,9 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
         records.append(rec)
         n_in, n_out = len(doc.raw_text), len(res.text)
         for r in res.removals:
-            report_rows.append([doc_id, doc.source_file, n_in, n_out, r.rule, r.raw_start, r.raw_end, len(r.text), r.text])
+            report_rows.append(
+                [doc_id, doc.source_file, n_in, n_out, r.rule, r.raw_start, r.raw_end, len(r.text), r.text]
+            )
         for rule, n in sorted(res.counts.items()):
             report_rows.append([doc_id, doc.source_file, n_in, n_out, rule, None, None, n, None])
         if not res.removals and not res.counts:
@@ -269,7 +338,9 @@ def ingest_corpus(corpus: Path | str, params: dict, manifest_path: Path | str | 
     report = pd.DataFrame(report_rows, columns=REPORT_COLUMNS)
     report["raw_start"] = report["raw_start"].astype("Int64")
     report["raw_end"] = report["raw_end"].astype("Int64")
-    report = report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last").reset_index(drop=True)
+    report = report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last").reset_index(
+        drop=True
+    )
     log = pd.DataFrame([[p.source_file, p.status, p.message] for p in problems], columns=LOG_COLUMNS)
     log = log.sort_values(["source_file", "status"], kind="stable").reset_index(drop=True)
     for p in sorted(problems, key=lambda p: p.source_file):

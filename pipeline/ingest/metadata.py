@@ -6,15 +6,29 @@ because the cleaner removes those lines from the text, and the *clean* text
 for titles and years.  A sharing site's upload date is never a document
 date.  Unknown stays None.
 """
+
 from __future__ import annotations
 
 import re
-
-from ..text import CN_COMMA, CN_NUM
 from dataclasses import dataclass
 
-CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+from ..text import CN_COMMA, CN_NUM
+
+CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 UPLOAD_CUES = re.compile(r"上传(时间|于|日期)|下载(时间|次数)|收藏")
 DATE_NUM = r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
@@ -23,13 +37,32 @@ BYLINE_DATE = [
     re.compile(rf"^\s*{DATE_NUM}(?:日)?\s*(?:\d{{1,2}}[:时]\d{{2}})", re.M),
     re.compile(rf"^\s*{DATE_NUM}\s*$", re.M),
 ]
-DELIVERY = re.compile(r"[—―-]{0,2}\s*[（(]?\s*([0-9〇零○一二三四五六七八九十]{4}|(?:19|20)\d{2})\s*年\s*"
-                      r"([0-9一二三四五六七八九十]{1,3})\s*月\s*([0-9一二三四五六七八九十]{1,3})\s*日\s*在")
+DELIVERY = re.compile(
+    r"[—―-]{0,2}\s*[（(]?\s*([0-9〇零○一二三四五六七八九十]{4}|(?:19|20)\d{2})\s*年\s*"
+    r"([0-9一二三四五六七八九十]{1,3})\s*月\s*([0-9一二三四五六七八九十]{1,3})\s*日\s*在"
+)
 JOURNAL = re.compile(r"^\s*(\S{2,20}?)\s*((?:19|20)\d{2})\s*年\s*(?:第\s*)?(\d{1,3})\s*期", re.M)
 SOURCE = re.compile(r"(?:来源|稿源)\s*[:：]\s*([^\s\d|｜:：]{2,30})")
 SOURCE_ALONE = re.compile(r"^\s*(?:来源|稿源)\s*[:：]?\s*\n\s*([^\n\d]{2,30})\s*$", re.M)
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-TARGET_BEFORE = ("到", "至", "于", "为", "前", "截至", "计划", "力争", "预计", "目标", "获得", "获", "—", "-", "～", "~")
+TARGET_BEFORE = (
+    "到",
+    "至",
+    "于",
+    "为",
+    "前",
+    "截至",
+    "计划",
+    "力争",
+    "预计",
+    "目标",
+    "获得",
+    "获",
+    "—",
+    "-",
+    "～",
+    "~",
+)
 TARGET_AFTER = ("前", "底前", "远景", "目标", "）", ")")
 REVIEW = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:工作回顾|回顾|主要工作|工作总结)")
 NOT_TITLE = re.compile(rf"^(?:[（(]|——|—|各位代表)|回顾$|主要工作$|^{CN_COMMA}|^第[{CN_NUM}]+[章部分]")
@@ -85,7 +118,7 @@ def infer_date(raw: str) -> Inferred:
         for m in rx.finditer(head):
             line_start = head.rfind("\n", 0, m.start()) + 1
             line_end = head.find("\n", m.end())
-            line = head[line_start: line_end if line_end >= 0 else None]
+            line = head[line_start : line_end if line_end >= 0 else None]
             if UPLOAD_CUES.search(line):
                 continue  # a sharing site's upload date is not the document's
             iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -111,8 +144,8 @@ def infer_year(date: str | None, date_source: str, title: str | None, raw: str, 
     # ranges ("2021—2035年") and events named after a year ("获得2026年…")
     counts: dict[int, int] = {}
     for m in YEAR.finditer(clean):
-        before = clean[max(0, m.start() - 3):m.start()]
-        after = clean[m.end():m.end() + 3]
+        before = clean[max(0, m.start() - 3) : m.start()]
+        after = clean[m.end() : m.end() + 3]
         if any(before.endswith(t) for t in TARGET_BEFORE) or after.startswith(TARGET_AFTER):
             continue
         y = int(m.group(1))

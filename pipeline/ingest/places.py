@@ -13,6 +13,7 @@ Addresses, phone numbers and postcodes are not evidence: lines carrying
 contact cues are ignored, and the cleaner has already removed watermarks and
 footers.  When the evidence is thin or split, the field stays null.
 """
+
 from __future__ import annotations
 
 import csv
@@ -152,7 +153,7 @@ class Gazetteer:
 
     def mentions(self, text: str) -> list[tuple[int, int, str, list[tuple[Place, bool]]]]:
         """Leftmost-longest place mentions: (start, end, surface, candidates)."""
-        blocked = set()
+        blocked: set[int] = set()
         if self.has_block:
             for end, length in self.block.iter(text):
                 blocked.update(range(end - length + 1, end + 1))
@@ -169,41 +170,48 @@ class Gazetteer:
 def load_gazetteer(path: str | None, block_file: str | None) -> Gazetteer:
     phrases = []
     if block_file and Path(block_file).exists():
-        phrases = [l.strip() for l in Path(block_file).read_text(encoding="utf-8").splitlines()
-                   if l.strip() and not l.startswith("#")]
+        phrases = [
+            ln.strip()
+            for ln in Path(block_file).read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#")
+        ]
     return Gazetteer(Path(path) if path else None, phrases)
 
 
-def _votes(gaz: Gazetteer, text: str) -> tuple[Counter, Counter, Counter]:
+def _votes(gaz: Gazetteer, text: str) -> tuple[Counter[str], Counter[str], Counter[str]]:
     """Count mentions per province, city and district code in text."""
-    prov, city, dist = Counter(), Counter(), Counter()
+    prov: Counter[str] = Counter()
+    city: Counter[str] = Counter()
+    dist: Counter[str] = Counter()
     for line in text.split("\n"):
         if CONTACT_CUES.search(line):
             continue  # an address or phone line says where a host sits, not what the text is about
-        for start, end, surface, cands in gaz.mentions(line):
-            if end < len(line) and line[end:end + 1] in "路街道巷村镇乡" and not any(full for _, full in cands):
+        for _start, end, _surface, cands in gaz.mentions(line):
+            if end < len(line) and line[end : end + 1] in "路街道巷村镇乡" and not any(full for _, full in cands):
                 continue  # 中山路, 长安街 — a street named after a place
             levels = {p.level for p, _ in cands}
             provinces = [p for p, _ in cands if p.level == "province"]
-            if provinces and not (line[end:end + 1] == "市" and "city" in levels):
+            if provinces and not (line[end : end + 1] == "市" and "city" in levels):
                 for p in provinces:  # 吉林 alone is the province
                     prov[p.code] += 1
                 continue
             cities = [p for p, _ in cands if p.level == "city"]
             if cities:
                 for p in cities:
-                    city[p.code] += 1 / len(cities)
+                    city[p.code] += 1 / len(cities)  # type: ignore[assignment]  # fractional votes; typeshed says int
                 continue
             dists = [p for p, _ in cands if p.level == "district"]
             for p in dists:
-                dist[p.code] += 1 / len(dists)
+                dist[p.code] += 1 / len(dists)  # type: ignore[assignment]  # fractional votes; typeshed says int
     return prov, city, dist
 
 
 LEVEL_MARKERS = {
     # only the forms a text uses of itself; a city report also writes 全省 (全省第一) and 省委
     "province": re.compile(r"我省|本省|我自治区|全自治区|[我全]区各族|代表(?:省|自治区)人民政府|代表(?:省|自治区)政府"),
-    "city": re.compile(r"我市|本市|全市|我州|本州|全州|我盟|全盟|代表(?:市|州|盟)人民政府|代表(?:市|州)政府|代表(?:行署|行政公署)"),
+    "city": re.compile(
+        r"我市|本市|全市|我州|本州|全州|我盟|全盟|代表(?:市|州|盟)人民政府|代表(?:市|州)政府|代表(?:行署|行政公署)"
+    ),
 }
 
 
@@ -219,17 +227,25 @@ def document_level(text: str) -> str | None:
     return None
 
 
-def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str | None = None,
-              min_mentions: int = 2, dominance: float = 1.5, district_min: int = 3,
-              district_share: float = 0.6) -> Attribution:
+def attribute(  # noqa: C901 - the rules are read top to bottom in the order they decide; see the docstring
+    gaz: Gazetteer,
+    title: str | None,
+    body: str,
+    filename_stem: str | None = None,
+    min_mentions: int = 2,
+    dominance: float = 1.5,
+    district_min: int = 3,
+    district_share: float = 0.6,
+) -> Attribution:
     """Decide province/city/district and say which rule decided each."""
     a = Attribution()
-    counted: list = []
+    counted: list[tuple[Counter[str], Counter[str], Counter[str]]] = []
 
-    def body_votes() -> tuple[Counter, Counter, Counter]:
+    def body_votes() -> tuple[Counter[str], Counter[str], Counter[str]]:
         if not counted:  # the body is scanned once, whatever the rules below ask
             counted.append(_votes(gaz, body))
-        return tuple(Counter(c) for c in counted[0])
+        prov, city, dist = counted[0]
+        return Counter(prov), Counter(city), Counter(dist)
 
     def resolve_from(text: str, source: str) -> bool:
         prov, city, dist = _votes(gaz, text)
@@ -239,7 +255,9 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
             code = max(city, key=lambda c: (city[c], c))
             p = gaz.places[code]
             a.city, a.city_source, a.adcode = p.name, source, p.code
-            a.province, a.province_source = gaz.province_of(p).name, source
+            province = gaz.province_of(p)
+            assert province is not None  # every place's province is in the table
+            a.province, a.province_source = province.name, source
             a.evidence = f"{source}:{p.name}"
             in_city = [c for c in dist_unique if gaz.places[c].city == p.name]
             if in_city:
@@ -254,7 +272,9 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
                 a.district, a.district_source, a.adcode = d.name, source, d.code
                 if c:
                     a.city, a.city_source = c.name, source
-                a.province, a.province_source = gaz.province_of(d).name, source
+                province = gaz.province_of(d)
+                assert province is not None  # every place's province is in the table
+                a.province, a.province_source = province.name, source
                 a.evidence = f"{source}:{d.name}"
                 return True
         if prov:
@@ -268,8 +288,8 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
 
     if title and resolve_from(title, "title"):
         pass
-    elif filename_stem and _exact_place(gaz, filename_stem):
-        resolve_from(_exact_place(gaz, filename_stem), "filename")
+    elif filename_stem and (exact := _exact_place(gaz, filename_stem)):
+        resolve_from(exact, "filename")
     level = document_level(body)
     if a.city is None and level == "province" and a.province is None:
         prov, _, _ = body_votes()
@@ -284,7 +304,7 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
             c = gaz.city_of(gaz.places[code])
             cands = sum(1 for p, _ in gaz.by_surface[gaz.places[code].name])
             if c and cands == 1:
-                city[c.code] += 0.5 * n
+                city[c.code] += 0.5 * n  # type: ignore[assignment]  # fractional votes; typeshed says int
         if a.province:  # a province from the title limits the cities
             city = Counter({c: n for c, n in city.items() if gaz.places[c].province == a.province})
         # municipalities are provinces in the table; as cities they compete too
@@ -297,7 +317,9 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
             a.city, a.city_source = p.name, "body"
             a.adcode = a.adcode or p.code
             if a.province is None:
-                a.province, a.province_source = gaz.province_of(p).name, "body"
+                province = gaz.province_of(p)
+                assert province is not None  # every place's province is in the table
+                a.province, a.province_source = province.name, "body"
             a.evidence = "body:" + ",".join(f"{gaz.places[c].name}×{n:g}" for c, n in ranked[:3])
         elif a.province is None and prov:
             pr = prov.most_common()
@@ -312,12 +334,16 @@ def attribute(gaz: Gazetteer, title: str | None, body: str, filename_stem: str |
             a.district, a.district_source, a.adcode = gaz.places[in_city[0]].name, "title", in_city[0]
     if a.city and a.district is None:
         _, _, dist = body_votes()
-        in_city = {c: n for c, n in dist.items() if gaz.places[c].city == a.city
-                   or (gaz.places[c].code[:2] in MUNICIPALITIES and gaz.places[c].province == a.city)}
-        total = sum(in_city.values())
-        if in_city:
-            best = max(in_city, key=lambda c: (in_city[c], c))
-            if in_city[best] >= district_min and in_city[best] >= district_share * total:
+        votes_in_city = {
+            c: n
+            for c, n in dist.items()
+            if gaz.places[c].city == a.city
+            or (gaz.places[c].code[:2] in MUNICIPALITIES and gaz.places[c].province == a.city)
+        }
+        total = sum(votes_in_city.values())
+        if votes_in_city:
+            best = max(votes_in_city, key=lambda c: (votes_in_city[c], c))
+            if votes_in_city[best] >= district_min and votes_in_city[best] >= district_share * total:
                 a.district, a.district_source = gaz.places[best].name, "body"
                 a.adcode = gaz.places[best].code
     return a

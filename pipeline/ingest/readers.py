@@ -5,8 +5,10 @@ returns a list of :class:`RawDoc` — one for a text, Word or PDF file, one per
 row for a table.  A file that cannot be read raises :class:`ReadError` with a
 reason a researcher can act on; the caller logs it and goes on.
 """
+
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -52,6 +54,7 @@ class RawDoc:
 
 # --------------------------------------------------------------------------- encodings
 
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -72,13 +75,14 @@ def _cjk_quality(text: str) -> float:
     good = 0
     for ch in text:
         o = ord(ch)
-        if o < 0x80 or 0x4E00 <= o <= 0x9FA5 or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF \
-                or 0x2010 <= o <= 0x2027:
+        if o < 0x80 or 0x4E00 <= o <= 0x9FA5 or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x2010 <= o <= 0x2027:
             good += 1
     return good / len(text)
 
 
-def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+def decode_bytes(  # noqa: C901 - one flat cascade of encodings, tried in order
+    data: bytes, name: str
+) -> tuple[str, str]:
     """bytes → (text, encoding).  UTF-8 (with or without BOM) and UTF-16 are
     taken when they decode strictly; otherwise charset-normalizer proposes
     and the legacy Chinese encodings (GB18030, Big5) are checked by which
@@ -89,13 +93,13 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as e:
-            raise ReadError(f"starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})")
+            raise ReadError(f"starts with a UTF-8 BOM but is not valid UTF-8 ({e.reason} at byte {e.start})") from e
     for bom, enc in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
                 return data[2:].decode(enc), "utf-16"
             except UnicodeDecodeError as e:
-                raise ReadError(f"starts with a UTF-16 BOM but does not decode ({e.reason})")
+                raise ReadError(f"starts with a UTF-16 BOM but does not decode ({e.reason})") from e
     if _looks_binary(data):
         raise ReadError("binary data (NUL or control bytes), not text — is it a misnamed file?")
     try:
@@ -110,15 +114,14 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
             continue
     try:
         from charset_normalizer import from_bytes
+
         best = from_bytes(data).best()
         if best is not None and best.encoding not in ("utf_8",):
             enc = best.encoding.replace("_", "-")
             enc = {"gb2312": "gb18030", "gbk": "gb18030", "big5hkscs": "big5"}.get(enc, enc)
             if enc not in candidates:
-                try:
+                with contextlib.suppress(UnicodeDecodeError, LookupError):
                     candidates[enc] = data.decode(enc)
-                except (UnicodeDecodeError, LookupError):
-                    pass
     except ImportError:  # pragma: no cover - charset-normalizer is a pinned dependency
         pass
     if not candidates:
@@ -131,6 +134,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- formats
 
+
 def read_text(data: bytes, name: str) -> list[RawDoc]:
     text, enc = decode_bytes(data, name)
     if not text.strip():
@@ -138,19 +142,41 @@ def read_text(data: bytes, name: str) -> list[RawDoc]:
     return [RawDoc(name, text, enc, "txt")]
 
 
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-               "article", "table", "ul", "ol", "blockquote", "pre", "title", "header", "footer"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "table",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "title",
+    "header",
+    "footer",
+}
 
 
 def read_html(data: bytes, name: str) -> list[RawDoc]:
     """HTML → text with a line per block element.  Scripts and styles go;
     navigation and footers stay for the cleaner to remove (and report)."""
     import lxml.html
+
     text, enc = decode_bytes(data, name)
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as e:  # lxml raises several types for broken markup
-        raise ReadError(f"not parseable as HTML ({e})")
+        raise ReadError(f"not parseable as HTML ({e})") from e
     meta = {}
     title = root.findtext(".//title")
     if title and title.strip():
@@ -189,12 +215,13 @@ def read_docx(data: bytes, name: str) -> list[RawDoc]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise ReadError(f"corrupt or not a .docx file ({type(e).__name__}: {e})")
+        raise ReadError(f"corrupt or not a .docx file ({type(e).__name__}: {e})") from e
     except Exception as e:  # python-docx surfaces XML errors of several kinds
-        raise ReadError(f"corrupt .docx ({type(e).__name__}: {e})")
+        raise ReadError(f"corrupt .docx ({type(e).__name__}: {e})") from e
     lines = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -220,13 +247,14 @@ def read_pdf(data: bytes, name: str) -> list[RawDoc]:
     """PDF → text of its text layer, pages separated by a form feed line."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = [(p.extract_text() or "") for p in pdf.pages]
     except (PDFSyntaxError, ValueError, KeyError, TypeError) as e:
-        raise ReadError(f"corrupt or not a PDF ({type(e).__name__}: {e})")
+        raise ReadError(f"corrupt or not a PDF ({type(e).__name__}: {e})") from e
     except Exception as e:  # pdfminer raises many exception types for broken files
-        raise ReadError(f"corrupt PDF ({type(e).__name__}: {e})")
+        raise ReadError(f"corrupt PDF ({type(e).__name__}: {e})") from e
     text = "\n\f\n".join(pages)
     if not text.replace("\f", "").strip():
         raise ReadError("PDF has no text layer (a scan?) — run OCR first")
@@ -251,11 +279,22 @@ def _rows_to_docs(rows: list[dict], columns: list[str], name: str, encoding: str
     for i, row in enumerate(rows, start=1):
         text = row.get(text_col)
         text = "" if text is None else str(text)
-        meta = {k: str(row[c]).strip() for k, c in mapped.items()
-                if c and row.get(c) is not None and str(row[c]).strip() not in ("", "nan", "None")}
+        meta = {
+            k: str(row[c]).strip()
+            for k, c in mapped.items()
+            if c and row.get(c) is not None and str(row[c]).strip() not in ("", "nan", "None")
+        }
         extra = {c: row[c] for c in columns if c not in used and row.get(c) not in (None, "")}
-        docs.append(RawDoc(f"{name}#{i}", text, encoding, fmt, meta,
-                           {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in extra.items()}))
+        docs.append(
+            RawDoc(
+                f"{name}#{i}",
+                text,
+                encoding,
+                fmt,
+                meta,
+                {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in extra.items()},
+            )
+        )
     if not docs:
         raise ReadError("table has no rows")
     return docs
@@ -270,24 +309,25 @@ def read_csv(data: bytes, name: str) -> list[RawDoc]:
         rows = list(reader)
         columns = [c.strip().lstrip("\ufeff") for c in (reader.fieldnames or [])]
     except csv.Error as e:
-        raise ReadError(f"malformed CSV ({e})")
+        raise ReadError(f"malformed CSV ({e})") from e
     rows = [{k.strip().lstrip("\ufeff") if k else k: v for k, v in r.items()} for r in rows]
     return _rows_to_docs(rows, columns, name, enc, "csv")
 
 
 def read_xlsx(data: bytes, name: str) -> list[RawDoc]:
     import openpyxl
+
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ReadError(f"corrupt or not an .xlsx file ({type(e).__name__}: {e})")
+        raise ReadError(f"corrupt or not an .xlsx file ({type(e).__name__}: {e})") from e
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if not header:
         raise ReadError("spreadsheet is empty")
     columns = [str(c).strip() if c is not None else f"column{i}" for i, c in enumerate(header)]
-    rows = [dict(zip(columns, r)) for r in it if any(v is not None for v in r)]
+    rows = [dict(zip(columns, r, strict=False)) for r in it if any(v is not None for v in r)]
     wb.close()
     return _rows_to_docs(rows, columns, name, "xlsx", "xlsx")
 
@@ -301,7 +341,7 @@ def read_jsonl(data: bytes, name: str) -> list[RawDoc]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise ReadError(f"line {n} is not valid JSON ({e.msg})")
+            raise ReadError(f"line {n} is not valid JSON ({e.msg})") from e
         if not isinstance(obj, dict):
             raise ReadError(f"line {n} is not a JSON object")
         rows.append(obj)

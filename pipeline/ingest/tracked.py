@@ -5,11 +5,13 @@ The cleaner never edits strings blindly: every pass hands a list of edits to
 to offsets in the raw decoded document, and logs each removal with the rule
 that made it.  That log is the cleaning report a researcher audits.
 """
+
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 
 class Edit(NamedTuple):
@@ -37,14 +39,14 @@ class TrackedText:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_raw(cls, raw: str) -> "TrackedText":
+    def from_raw(cls, raw: str) -> TrackedText:
         return cls(raw, array("l", range(len(raw))), len(raw))
 
     def raw_offset(self, i: int) -> int:
         """Raw offset of current position ``i`` (``len(text)`` maps to the raw end)."""
         return self.offsets[i] if i < len(self.offsets) else self.raw_length
 
-    def apply(self, edits: Iterable[Edit], *, summarise: bool = False) -> "TrackedText":
+    def apply(self, edits: Iterable[Edit], *, summarise: bool = False) -> TrackedText:
         """Apply non-overlapping edits; returns a new TrackedText.
 
         An edit replaces ``text[start:end]`` by ``replacement``; the new
@@ -52,8 +54,7 @@ class TrackedText:
         dropped after the first (sorted by start), so rules can be generous.
         With ``summarise`` the removed characters are only counted per rule.
         """
-        edits = sorted((e for e in edits if e.end > e.start or e.replacement),
-                       key=lambda e: (e.start, e.end))
+        edits = sorted((e for e in edits if e.end > e.start or e.replacement), key=lambda e: (e.start, e.end))
         pieces: list[str] = []
         offs = array("l")
         removals = list(self.removals)
@@ -62,9 +63,9 @@ class TrackedText:
         for e in edits:
             if e.start < pos:
                 continue
-            pieces.append(self.text[pos:e.start])
-            offs.extend(self.offsets[pos:e.start])
-            removed = self.text[e.start:e.end]
+            pieces.append(self.text[pos : e.start])
+            offs.extend(self.offsets[pos : e.start])
+            removed = self.text[e.start : e.end]
             if removed != e.replacement:
                 if summarise:
                     counts[e.rule] = counts.get(e.rule, 0) + max(len(removed), 1)
@@ -80,12 +81,12 @@ class TrackedText:
         offs.extend(self.offsets[pos:])
         return TrackedText("".join(pieces), offs, self.raw_length, removals, counts)
 
-    def map_chars(self, table: dict[int, str], rule: str) -> "TrackedText":
+    def map_chars(self, table: dict[int, str], rule: str) -> TrackedText:
         """Length-preserving character mapping (width normalisation); counted, not listed."""
         new = self.text.translate(table)
         if len(new) != len(self.text):  # a table entry mapped to more than one char
             raise ValueError(f"map_chars({rule}) must preserve length")
-        changed = sum(1 for a, b in zip(self.text, new) if a != b) if new != self.text else 0
+        changed = sum(1 for a, b in zip(self.text, new, strict=False) if a != b) if new != self.text else 0
         counts = dict(self.counts)
         if changed:
             counts[rule] = counts.get(rule, 0) + changed

@@ -1,9 +1,10 @@
 """Run the notebook suite with papermill: executed copies and figures go to the output folder."""
+
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import catalog
@@ -17,10 +18,25 @@ def ensure_kernel(name: str = KERNEL) -> str:
     """The named Jupyter kernel for this environment, registered into it when missing
     (so papermill finds it on a fresh machine and in CI)."""
     from jupyter_client.kernelspec import KernelSpecManager
+
     if name not in KernelSpecManager().find_kernel_specs():
         import subprocess
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name,
-                        "--display-name", "Python (policy-pipeline)"], check=True, capture_output=True)
+
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ipykernel",
+                "install",
+                "--sys-prefix",
+                "--name",
+                name,
+                "--display-name",
+                "Python (policy-pipeline)",
+            ],
+            check=True,
+            capture_output=True,
+        )
     return name
 
 
@@ -28,6 +44,7 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
     """Execute the notebook suite with papermill: executed copies to <out>/notebooks/, figures to
     <out>/figures/.  A parameter no notebook declares is an error naming it."""
     import papermill as pm
+
     nb_dir = ROOT / "notebooks"
     books = sorted(p for p in nb_dir.glob("[0-9][0-9]_*.ipynb") if not only or p.name[:2] in only)
     if not books:
@@ -45,12 +62,22 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
         params = {k: v for k, v in params.items() if k in declared[book.name]}
         target = out / "notebooks" / book.name
         with catalog.atomic_path(target) as tmp:
-            pm.execute_notebook(str(book), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
-                                progress_bar=False, log_output=False)
+            pm.execute_notebook(
+                str(book),
+                str(tmp),
+                parameters=params,
+                kernel_name=kernel,
+                cwd=str(ROOT),
+                progress_bar=False,
+                log_output=False,
+            )
         done.append(book.name)
     record_path = catalog.artifact_path(out, "run")
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
-    record["notebooks"] = {"executed": done, "parameters": parameters,
-                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    record["notebooks"] = {
+        "executed": done,
+        "parameters": parameters,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     catalog.write_run_record(out, record)
     return {"executed": done, "figures": len(list((out / "figures").glob("*.pdf")))}

@@ -5,12 +5,14 @@ bytes, LaTeX text, an XML tree and source texts); :mod:`pipeline.stages`
 writes them.  ``read_qdpx`` turns a project edited by hand in NVivo,
 ATLAS.ti, MAXQDA or QualCoder back into a gold and a labels table.
 """
+
 from __future__ import annotations
 
 import io as _io
 import re
 import uuid
 import zipfile
+from typing import cast
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -26,15 +28,22 @@ def guid(*parts) -> str:
 
 # --------------------------------------------------------------------------- Excel
 
-def build_workbook(documents: pd.DataFrame, table_items: pd.DataFrame, matrix: pd.DataFrame,
-                   practice: pd.DataFrame) -> bytes:
+
+def build_workbook(
+    documents: pd.DataFrame, table_items: pd.DataFrame, matrix: pd.DataFrame, practice: pd.DataFrame
+) -> bytes:
     """results.xlsx: documents (metadata, no full text), theme items, the city × theme matrix and the
     practice matrix; header rows frozen, column widths set to the content."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+
     docs = documents.drop(columns=[c for c in ("text", "text_original", "extra") if c in documents.columns])
-    sheets = {"documents": docs, "theme_items": table_items, "city_theme_matrix": matrix,
-              "practice_matrix": practice.reset_index()}
+    sheets = {
+        "documents": docs,
+        "theme_items": table_items,
+        "city_theme_matrix": matrix,
+        "practice_matrix": practice.reset_index(),
+    }
     buf = _io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in sheets.items():
@@ -56,8 +65,18 @@ def build_workbook(documents: pd.DataFrame, table_items: pd.DataFrame, matrix: p
 
 # --------------------------------------------------------------------------- LaTeX
 
-LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def latex_escape(text) -> str:
@@ -73,9 +92,16 @@ def latex_table(df: pd.DataFrame, caption: str, label: str, align: str | None = 
             return floatfmt.format(v)
         return latex_escape(v)
 
-    lines = ["\\begin{table}[htbp]", "\\centering", f"\\caption{{{latex_escape(caption)}}}",
-             f"\\label{{{label}}}", f"\\begin{{tabular}}{{{align}}}", "\\toprule",
-             " & ".join(latex_escape(c) for c in df.columns) + " \\\\", "\\midrule"]
+    lines = [
+        "\\begin{table}[htbp]",
+        "\\centering",
+        f"\\caption{{{latex_escape(caption)}}}",
+        f"\\label{{{label}}}",
+        f"\\begin{{tabular}}{{{align}}}",
+        "\\toprule",
+        " & ".join(latex_escape(c) for c in df.columns) + " \\\\",
+        "\\midrule",
+    ]
     lines += [" & ".join(cell(v) for v in row) + " \\\\" for row in df.itertuples(index=False)]
     lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
     return "\n".join(lines)
@@ -85,8 +111,11 @@ def build_latex(matrix: pd.DataFrame, items: pd.DataFrame, codebook, top_n: int 
     """city_theme_matrix.tex and top_items.tex."""
     themes = list(codebook.themes)
     m = matrix[["city", "n_docs"] + themes + [f"{t}_per_10k" for t in themes]].copy()
-    m.columns = ["城市", "文档"] + [codebook.themes[t].label_zh for t in themes] + \
-                [f"{codebook.themes[t].label_zh}/万字" for t in themes]
+    m.columns = (
+        ["城市", "文档"]
+        + [codebook.themes[t].label_zh for t in themes]
+        + [f"{codebook.themes[t].label_zh}/万字" for t in themes]
+    )
     out = {"city_theme_matrix.tex": latex_table(m, "各城市主题条目数与每万字条目数", "tab:city-theme")}
     rows = []
     for t in themes:
@@ -100,13 +129,19 @@ def build_latex(matrix: pd.DataFrame, items: pd.DataFrame, codebook, top_n: int 
 
 # --------------------------------------------------------------------------- REFI-QDA
 
+
 def _el(parent, tag, **attrs):
     e = ET.SubElement(parent, f"{{{NS}}}{tag}", {k: str(v) for k, v in attrs.items() if v is not None})
     return e
 
 
-def build_qdpx(documents: pd.DataFrame, items: pd.DataFrame, codebook, project_name: str = "policy-pipeline",
-               created: str = "2000-01-01T00:00:00Z") -> tuple[bytes, dict[str, str]]:
+def build_qdpx(
+    documents: pd.DataFrame,
+    items: pd.DataFrame,
+    codebook,
+    project_name: str = "policy-pipeline",
+    created: str = "2000-01-01T00:00:00Z",
+) -> tuple[bytes, dict[str, str]]:
     """project.qde (XML bytes) and the source texts {file name in sources/: text}.
 
     Documents become TextSources with their clean text; themes become parent Codes and
@@ -115,15 +150,23 @@ def build_qdpx(documents: pd.DataFrame, items: pd.DataFrame, codebook, project_n
     count Unicode code points of the clean text, as the standard does."""
     ET.register_namespace("", NS)
     user = guid("user", "pipeline")
-    root = ET.Element(f"{{{NS}}}Project", {"name": project_name, "origin": "pipeline",
-                                          "creatingUserGUID": user, "creationDateTime": created})
+    root = ET.Element(
+        f"{{{NS}}}Project",
+        {"name": project_name, "origin": "pipeline", "creatingUserGUID": user, "creationDateTime": created},
+    )
     users = _el(root, "Users")
     _el(users, "User", guid=user, name="pipeline (machine coding)", id="pipeline")
     codes = _el(_el(root, "CodeBook"), "Codes")
     code_guid = {}
     for t, theme in codebook.themes.items():
-        parent = _el(codes, "Code", guid=guid("code", t), name=f"{theme.label_zh} {theme.label_en}",
-                     isCodable="true", color=theme.colour)
+        parent = _el(
+            codes,
+            "Code",
+            guid=guid("code", t),
+            name=f"{theme.label_zh} {theme.label_en}",
+            isCodable="true",
+            color=theme.colour,
+        )
         ET.SubElement(parent, f"{{{NS}}}Description").text = f"theme:{t}"
         code_guid[t] = guid("code", t)
         for canon in sorted(items[items.theme == t].canonical.unique()):
@@ -158,16 +201,38 @@ def build_qdpx(documents: pd.DataFrame, items: pd.DataFrame, codebook, project_n
         sg = guid("source", r.doc_id)
         fname = f"{sg}.txt"
         texts[fname] = r.text
-        src = _el(sources, "TextSource", guid=sg, name=r.doc_id, plainTextPath=f"internal://{fname}",
-                  creatingUser=user, creationDateTime=created)
-        for it in (by_doc.get(r.doc_id, pd.DataFrame()).sort_values(["start", "theme", "canonical"])
-                   .itertuples() if r.doc_id in by_doc else []):
-            sel = _el(src, "PlainTextSelection", guid=guid("selection", r.doc_id, it.theme, it.canonical, it.start),
-                      name=it.item, startPosition=int(it.start), endPosition=int(it.end),
-                      creatingUser=user, creationDateTime=created)
+        src = _el(
+            sources,
+            "TextSource",
+            guid=sg,
+            name=r.doc_id,
+            plainTextPath=f"internal://{fname}",
+            creatingUser=user,
+            creationDateTime=created,
+        )
+        for it in (
+            by_doc.get(r.doc_id, pd.DataFrame()).sort_values(["start", "theme", "canonical"]).itertuples()
+            if r.doc_id in by_doc
+            else []
+        ):
+            sel = _el(
+                src,
+                "PlainTextSelection",
+                guid=guid("selection", r.doc_id, it.theme, it.canonical, it.start),
+                name=it.item,
+                startPosition=int(it.start),
+                endPosition=int(it.end),
+                creatingUser=user,
+                creationDateTime=created,
+            )
             ET.SubElement(sel, f"{{{NS}}}Description").text = f"{it.method}; score={it.score}"
-            coding = _el(sel, "Coding", guid=guid("coding", r.doc_id, it.theme, it.canonical, it.start),
-                         creatingUser=user, creationDateTime=created)
+            coding = _el(
+                sel,
+                "Coding",
+                guid=guid("coding", r.doc_id, it.theme, it.canonical, it.start),
+                creatingUser=user,
+                creationDateTime=created,
+            )
             _el(coding, "CodeRef", targetGUID=code_guid[(it.theme, it.canonical)])
     ET.indent(root)
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -181,8 +246,11 @@ def pack_qdpx(xml: bytes, texts: dict[str, str]) -> bytes:
         info = zipfile.ZipInfo("project.qde", date_time=(2000, 1, 1, 0, 0, 0))
         z.writestr(info, xml, zipfile.ZIP_DEFLATED)
         for name in sorted(texts):
-            z.writestr(zipfile.ZipInfo(f"sources/{name}", date_time=(2000, 1, 1, 0, 0, 0)),
-                       texts[name].encode("utf-8"), zipfile.ZIP_DEFLATED)
+            z.writestr(
+                zipfile.ZipInfo(f"sources/{name}", date_time=(2000, 1, 1, 0, 0, 0)),
+                texts[name].encode("utf-8"),
+                zipfile.ZIP_DEFLATED,
+            )
     return buf.getvalue()
 
 
@@ -196,7 +264,7 @@ def read_qdpx(data: bytes, codebook) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         z = zipfile.ZipFile(_io.BytesIO(data))
         root = ET.fromstring(z.read("project.qde"))
     except (zipfile.BadZipFile, KeyError, ET.ParseError) as e:
-        raise ValueError(f"not a readable .qdpx project ({type(e).__name__}: {e})")
+        raise ValueError(f"not a readable .qdpx project ({type(e).__name__}: {e})") from e
     q = f"{{{NS}}}"
     theme_of_code = {}
     label_to_theme = {f"{t.label_zh} {t.label_en}": k for k, t in codebook.themes.items()}
@@ -222,18 +290,32 @@ def read_qdpx(data: bytes, codebook) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         except KeyError:
             text = src.findtext(f"{q}PlainTextContent") or ""
         for sel in src.findall(f"{q}PlainTextSelection"):
-            a, b = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            # a selection without its positions or a coding without its CodeRef fails here, as it always did
+            a, b = int(cast(str, sel.get("startPosition"))), int(cast(str, sel.get("endPosition")))
             for coding in sel.findall(f"{q}Coding"):
-                ref = coding.find(f"{q}CodeRef").get("targetGUID")
+                ref = cast(ET.Element, coding.find(f"{q}CodeRef")).get("targetGUID")
                 theme, code_name = theme_of_code.get(ref, (None, None))
                 if theme not in codebook.themes:
                     continue
-                rows.append({"source": src.get("name"), "theme": theme, "code": code_name, "start": a, "end": b,
-                             "text": text[a:b]})
+                rows.append(
+                    {
+                        "source": src.get("name"),
+                        "theme": theme,
+                        "code": code_name,
+                        "start": a,
+                        "end": b,
+                        "text": text[a:b],
+                    }
+                )
     codings = pd.DataFrame(rows, columns=["source", "theme", "code", "start", "end", "text"])
     codings = codings.sort_values(["source", "start", "theme", "code"]).reset_index(drop=True)
-    gold = pd.DataFrame({"source_file": codings.source, "theme": codings.theme,
-                         "key_phrase": [c if c in t else t for c, t in zip(codings.code, codings.text)]})
+    gold = pd.DataFrame(
+        {
+            "source_file": codings.source,
+            "theme": codings.theme,
+            "key_phrase": [c if c in t else t for c, t in zip(codings.code, codings.text, strict=False)],
+        }
+    )
     labels = pd.DataFrame({"text": codings.text, "label": codings.theme}).drop_duplicates("text")
     return codings, gold.drop_duplicates(), labels.reset_index(drop=True)
 
@@ -243,8 +325,10 @@ def read_qdpx(data: bytes, codebook) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
 REPORT_CSS = """
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
 max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}
-h1,h2{font-weight:600} table{border-collapse:collapse} td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:left}
-figure{display:inline-block;margin:1em;max-width:480px;vertical-align:top} figure img{max-width:100%;border:1px solid #eee}
+h1,h2{font-weight:600} table{border-collapse:collapse}
+td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:left}
+figure{display:inline-block;margin:1em;max-width:480px;vertical-align:top}
+figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em}
 """
 
@@ -252,21 +336,31 @@ figcaption{font-size:.9em}
 def build_report_index(notebooks: list[tuple[str, str]], figures: list[str], run: dict, font_url: str | None) -> str:
     """index.html: links to every rendered notebook and every figure (relative, offline)."""
     import html
-    face = (f"@font-face{{font-family:'WenQuanYi Micro Hei';src:url('{font_url}') format('truetype')}}"
-            if font_url else "")
-    parts = ["<!DOCTYPE html>", "<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
-             "<title>政策报告分析 · Policy reports: results</title>",
-             f"<style>{face}{REPORT_CSS}</style></head><body>",
-             "<h1 id=\"title\">政策报告分析结果 · Results</h1>",
-             f"<p>Run of {html.escape(str(run.get('created', '')))}, corpus <code>{html.escape(str(run.get('corpus', '')))}</code>, "
-             f"commit <code>{html.escape(str(run.get('git_commit', '')))}</code>.</p>",
-             "<h2>笔记本 · Notebooks</h2><ul>"]
+
+    face = (
+        f"@font-face{{font-family:'WenQuanYi Micro Hei';src:url('{font_url}') format('truetype')}}" if font_url else ""
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        "<title>政策报告分析 · Policy reports: results</title>",
+        f"<style>{face}{REPORT_CSS}</style></head><body>",
+        '<h1 id="title">政策报告分析结果 · Results</h1>',
+        f"<p>Run of {html.escape(str(run.get('created', '')))}, "
+        f"corpus <code>{html.escape(str(run.get('corpus', '')))}</code>, "
+        f"commit <code>{html.escape(str(run.get('git_commit', '')))}</code>.</p>",
+        "<h2>笔记本 · Notebooks</h2><ul>",
+    ]
     for title, href in notebooks:
-        parts.append(f"<li><a href=\"{html.escape(href)}\">{html.escape(title)}</a></li>")
+        parts.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>')
     parts.append("</ul><h2>图 · Figures</h2>")
     for stem in figures:
-        links = " · ".join(f"<a href=\"../figures/{html.escape(stem)}.{ext}\">{ext}</a>" for ext in ("pdf", "svg", "png", "csv"))
-        parts.append(f"<figure><img src=\"../figures/{html.escape(stem)}.png\" alt=\"{html.escape(stem)}\">"
-                     f"<figcaption>{html.escape(stem)} — {links}</figcaption></figure>")
+        links = " · ".join(
+            f'<a href="../figures/{html.escape(stem)}.{ext}">{ext}</a>' for ext in ("pdf", "svg", "png", "csv")
+        )
+        parts.append(
+            f'<figure><img src="../figures/{html.escape(stem)}.png" alt="{html.escape(stem)}">'
+            f"<figcaption>{html.escape(stem)} — {links}</figcaption></figure>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -7,6 +7,7 @@ system.  TrueType matters: matplotlib embeds it as Type 42 in PDF, which CFF
 (colour-blind safe) with distinct lightness, bars also carry hatches, and
 heatmaps use cividis, so figures read in grayscale too.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -17,16 +18,24 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import PipelineError
 from .. import catalog
 from ..config import RESOURCES
+from ..errors import PipelineError
 
 SINGLE_COLUMN = 3.5  # inches (89 mm)
 DOUBLE_COLUMN = 7.2  # inches (183 mm)
 EXTRA_COLOURS = ["#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FORMATS = ("pdf", "svg", "png")
-SYSTEM_TTF = ["wqy-microhei.ttc", "wqy-zenhei.ttc", "simhei.ttf", "msyh.ttc", "NotoSansSC-Regular.ttf",
-              "SourceHanSansSC-Regular.ttf", "Arial Unicode.ttf", "DroidSansFallbackFull.ttf"]
+SYSTEM_TTF = [
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "simhei.ttf",
+    "msyh.ttc",
+    "NotoSansSC-Regular.ttf",
+    "SourceHanSansSC-Regular.ttf",
+    "Arial Unicode.ttf",
+    "DroidSansFallbackFull.ttf",
+]
 
 
 class GlyphMissing(PipelineError, RuntimeError):
@@ -41,37 +50,57 @@ def cjk_font_path() -> Path:
         p = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "wqy-microhei.ttc"
         if p.exists():
             return p
-    for root in ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"),
-                 "/Library/Fonts", "/System/Library/Fonts", "C:/Windows/Fonts"):
+    for root in (
+        "/usr/share/fonts",
+        "/usr/local/share/fonts",
+        str(Path.home() / ".fonts"),
+        "/Library/Fonts",
+        "/System/Library/Fonts",
+        "C:/Windows/Fonts",
+    ):
         for name in SYSTEM_TTF:
             hits = list(Path(root).rglob(name)) if Path(root).exists() else []
             if hits:
                 return hits[0]
-    raise FileNotFoundError("no TrueType CJK font found: install the pinned requirements (paperang-p2-fonts-cjk) "
-                            "or a TrueType CJK font such as fonts-wqy-microhei")
+    raise FileNotFoundError(
+        "no TrueType CJK font found: install the pinned requirements (paperang-p2-fonts-cjk) "
+        "or a TrueType CJK font such as fonts-wqy-microhei"
+    )
 
 
 def setup_style(font_size: float = 8.0) -> str:
     """Matplotlib settings for every figure; returns the CJK font's family name."""
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib import font_manager
+
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
-    matplotlib.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": [family, "DejaVu Sans"],
-        "font.size": font_size, "axes.titlesize": font_size + 1, "axes.labelsize": font_size,
-        "xtick.labelsize": font_size - 1, "ytick.labelsize": font_size - 1, "legend.fontsize": font_size - 1,
-        "pdf.fonttype": 42, "ps.fonttype": 42,  # TrueType embedded, text stays text
-        "svg.fonttype": "path",  # SVG carries glyph outlines: no font needed to view it
-        "axes.unicode_minus": False,  # an ASCII hyphen-minus, which every font has
-        "axes.spines.top": False, "axes.spines.right": False,
-        "figure.dpi": 100, "savefig.bbox": "tight", "savefig.pad_inches": 0.02,
-        "svg.hashsalt": "pipeline",  # stable ids in SVG output
-        "pdf.compression": 6,
-    })
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [family, "DejaVu Sans"],
+            "font.size": font_size,
+            "axes.titlesize": font_size + 1,
+            "axes.labelsize": font_size,
+            "xtick.labelsize": font_size - 1,
+            "ytick.labelsize": font_size - 1,
+            "legend.fontsize": font_size - 1,
+            "pdf.fonttype": 42,
+            "ps.fonttype": 42,  # TrueType embedded, text stays text
+            "svg.fonttype": "path",  # SVG carries glyph outlines: no font needed to view it
+            "axes.unicode_minus": False,  # an ASCII hyphen-minus, which every font has
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.dpi": 100,
+            "savefig.bbox": "tight",
+            "savefig.pad_inches": 0.02,
+            "svg.hashsalt": "pipeline",  # stable ids in SVG output
+            "pdf.compression": 6,
+        }
+    )
     return family
 
 
@@ -86,8 +115,16 @@ def place_en(name: str) -> str:
     if name in g:
         return g[name]
     from pypinyin import lazy_pinyin
+
     base = re.sub(r"(特别行政区|自治区|自治州|自治县|地区|盟|省|市|区|县)$", "", str(name))
-    base = re.sub(r"(彝族|藏族|羌族|苗族|侗族|布依族|土家族|回族|壮族|维吾尔|蒙古族|朝鲜族|哈萨克|傣族|白族|哈尼族)+$", "", base) or name
+    base = (
+        re.sub(
+            r"(彝族|藏族|羌族|苗族|侗族|布依族|土家族|回族|壮族|维吾尔|蒙古族|朝鲜族|哈萨克|傣族|白族|哈尼族)+$",
+            "",
+            base,
+        )
+        or name
+    )
     return "".join(lazy_pinyin(base)).capitalize() if re.search(r"[\u4e00-\u9fff]", base) else base
 
 
@@ -107,7 +144,9 @@ def label(text: str, lang: str, kind: str = "labels") -> str:
 
 def theme_label(theme: str, lang: str, codebook=None) -> str:
     if lang == "en":
-        return codebook.themes[theme].label_en if codebook and theme in codebook.themes else label(theme, lang, "themes")
+        return (
+            codebook.themes[theme].label_en if codebook and theme in codebook.themes else label(theme, lang, "themes")
+        )
     return codebook.themes[theme].label_zh if codebook and theme in codebook.themes else theme
 
 
@@ -116,6 +155,7 @@ def save_figure(fig, data, name: str, out_dir: Path | str, formats=FORMATS, dpi:
 
     Raises :class:`GlyphMissing` when the font lacks a character (a tofu box)."""
     import matplotlib.pyplot as plt
+
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise ValueError(f"unknown figure format(s) {bad} (choose from: {', '.join(FORMATS)})")
@@ -141,7 +181,8 @@ def save_figure(fig, data, name: str, out_dir: Path | str, formats=FORMATS, dpi:
 
 # --------------------------------------------------------------------------- plots
 
-def _fit(n_rows: int, base: float = 0.22, min_h: float = 2.0, max_h: float = 9.5) -> float:
+
+def _fit(n_rows: float, base: float = 0.22, min_h: float = 2.0, max_h: float = 9.5) -> float:
     return max(min_h, min(max_h, 0.6 + base * n_rows))
 
 
@@ -149,11 +190,20 @@ def heatmap(table, title: str, cbar_label: str, fmt: str = ".1f", width: float =
     """A heatmap of a numeric table (rows × columns), sized to the number of rows."""
     import matplotlib.pyplot as plt
     import seaborn as sns
+
     h = _fit(len(table))
     fig, ax = plt.subplots(figsize=(width, h))
-    sns.heatmap(table, ax=ax, cmap="cividis", annot=annotate and len(table) <= 30, fmt=fmt, linewidths=0.3,
-                linecolor="white", cbar_kws={"label": cbar_label, "shrink": 0.8},
-                annot_kws={"fontsize": 6})
+    sns.heatmap(
+        table,
+        ax=ax,
+        cmap="cividis",
+        annot=annotate and len(table) <= 30,
+        fmt=fmt,
+        linewidths=0.3,
+        linecolor="white",
+        cbar_kws={"label": cbar_label, "shrink": 0.8},
+        annot_kws={"fontsize": 6},
+    )
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -166,14 +216,22 @@ def grouped_bars(table, title: str, xlabel: str, colours: dict, hatches: dict, w
     """Horizontal grouped bars: rows of ``table`` on the y axis, one bar per column."""
     import matplotlib.pyplot as plt
     import numpy as np
+
     n, k = len(table), len(table.columns)
     fig, ax = plt.subplots(figsize=(width, _fit(n * max(1, k) / 3)))
     y = np.arange(n)
     hgt = 0.8 / max(k, 1)
     for j, col in enumerate(table.columns):
-        ax.barh(y + j * hgt - 0.4 + hgt / 2, table[col].values, height=hgt, label=str(col),
-                color=colours.get(col, EXTRA_COLOURS[j % 4]), hatch=hatches.get(col, ""), edgecolor="white",
-                linewidth=0.3)
+        ax.barh(
+            y + j * hgt - 0.4 + hgt / 2,
+            table[col].values,
+            height=hgt,
+            label=str(col),
+            color=colours.get(col, EXTRA_COLOURS[j % 4]),
+            hatch=hatches.get(col, ""),
+            edgecolor="white",
+            linewidth=0.3,
+        )
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
@@ -184,6 +242,7 @@ def grouped_bars(table, title: str, xlabel: str, colours: dict, hatches: dict, w
 
 def bars(series, title: str, xlabel: str, colour: str = "#0072B2", width: float = SINGLE_COLUMN):
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(width, _fit(len(series))))
     ax.barh(range(len(series)), series.values, color=colour)
     ax.set_yticks(range(len(series)), [str(i) for i in series.index])
@@ -196,10 +255,10 @@ def bars(series, title: str, xlabel: str, colour: str = "#0072B2", width: float 
 def diverging_bars(table, value: str, label_col: str, title: str, xlabel: str, width: float = SINGLE_COLUMN):
     """Keyness: terms over-represented (right) and under-represented (left)."""
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(width, _fit(len(table))))
     v = table[value].values
-    ax.barh(range(len(table)), v, color=["#0072B2" if x > 0 else "#E69F00" for x in v],
-            hatch=None, edgecolor="white")
+    ax.barh(range(len(table)), v, color=["#0072B2" if x > 0 else "#E69F00" for x in v], hatch=None, edgecolor="white")
     ax.set_yticks(range(len(table)), list(table[label_col]))
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.5)
@@ -215,13 +274,21 @@ def dendrogram(similarity, title: str, width: float = SINGLE_COLUMN):
     from scipy.cluster.hierarchy import dendrogram as scipy_dendrogram
     from scipy.cluster.hierarchy import linkage
     from scipy.spatial.distance import squareform
+
     d = np.clip(1 - similarity.values, 0, None)
     np.fill_diagonal(d, 0)
     fig, ax = plt.subplots(figsize=(width, _fit(len(similarity), 0.2)))
     if len(similarity) >= 2:
         z = linkage(squareform(d, checks=False), method="average", optimal_ordering=True)
-        scipy_dendrogram(z, labels=list(similarity.index), orientation="left", ax=ax, color_threshold=0,
-                         above_threshold_color="#444444", leaf_font_size=6 if len(similarity) > 30 else 7)
+        scipy_dendrogram(
+            z,
+            labels=list(similarity.index),
+            orientation="left",
+            ax=ax,
+            color_threshold=0,
+            above_threshold_color="#444444",
+            leaf_font_size=6 if len(similarity) > 30 else 7,
+        )
     ax.set_title(title)
     ax.set_xlabel("1 − cosine")
     return fig
@@ -231,10 +298,12 @@ def network(graph, title: str, labels: dict, colours: dict, seed: int, width: fl
     """A co-occurrence network: node size ∝ count, edge width ∝ weight, seeded layout."""
     import matplotlib.pyplot as plt
     import networkx as nx
+
     fig, ax = plt.subplots(figsize=(width, width * 0.75))
     if graph.number_of_nodes():
-        pos = nx.spring_layout(graph, seed=seed, k=2.5 / max(1, graph.number_of_nodes()) ** 0.5, iterations=300,
-                               weight=None)
+        pos = nx.spring_layout(
+            graph, seed=seed, k=2.5 / max(1, graph.number_of_nodes()) ** 0.5, iterations=300, weight=None
+        )
         sizes = [40 + 30 * graph.nodes[n]["count"] for n in graph]
         cols = [colours.get(graph.nodes[n]["theme"], "#999999") for n in graph]
         widths = [0.4 + 0.6 * d["weight"] for _, _, d in graph.edges(data=True)]

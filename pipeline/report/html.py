@@ -1,4 +1,5 @@
 """The offline HTML report: every executed notebook and figure, readable without a network."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 from .. import catalog
+
 
 def build_report(out: Path) -> dict:
     """report/index.html with every executed notebook rendered to HTML and every figure, readable offline:
@@ -15,10 +17,12 @@ def build_report(out: Path) -> dict:
 
     from .export import build_report_index
     from .figures import cjk_font_path
+
     report = out / "report"
     font_url = None
     try:  # a plain TrueType file: browsers do not load font collections (.ttc)
         from fontTools.ttLib import TTCollection, TTFont
+
         src = cjk_font_path()
         target = report / "fonts" / "cjk.ttf"
         if not target.exists():
@@ -28,9 +32,12 @@ def build_report(out: Path) -> dict:
         font_url = "fonts/cjk.ttf"
     except (FileNotFoundError, ImportError, OSError):
         pass
-    face = (f"<style>@font-face{{font-family:'WenQuanYi Micro Hei';src:url('../{font_url}') format('truetype')}}"
-            "body,td,th,pre,code,.jp-RenderedHTMLCommon{font-family:'WenQuanYi Micro Hei',sans-serif !important}</style>"
-            if font_url else "")
+    face = (
+        f"<style>@font-face{{font-family:'WenQuanYi Micro Hei';src:url('../{font_url}') format('truetype')}}"
+        "body,td,th,pre,code,.jp-RenderedHTMLCommon{font-family:'WenQuanYi Micro Hei',sans-serif !important}</style>"
+        if font_url
+        else ""
+    )
     exporter = HTMLExporter(template_name="lab")
     books = []
     for nb_path in sorted((out / "notebooks").glob("*.ipynb")):

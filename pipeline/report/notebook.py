@@ -6,6 +6,7 @@ A notebook's first cell after its parameters is ``ctx = setup(...)``: an
 unknown city, theme, format or language stops the notebook there with a
 message listing the valid values.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import PipelineError
 from .. import catalog, compare
-from . import figures
-from ..themes.codebook import Codebook, load_codebook
 from ..config import ROOT, resource
+from ..errors import PipelineError
 from ..segment.tokens import load_stopwords
+from ..themes.codebook import Codebook, load_codebook
+from . import figures
 
 LANGS = ("zh", "en")
 
@@ -88,9 +89,20 @@ def _check_list(name: str, given, valid: list[str], allow_prefix: bool = False) 
     return out
 
 
-def setup(data_dir="outputs", out_dir="outputs", cities=None, themes=None, min_count: int = 2, top_n: int = 20,
-          query: str = "机制", lang: str = "zh", formats=("pdf", "svg", "png"), dpi: int = 300, seed: int = 42,
-          codebook: str | None = None) -> Context:
+def setup(
+    data_dir="outputs",
+    out_dir="outputs",
+    cities=None,
+    themes=None,
+    min_count: int = 2,
+    top_n: int = 20,
+    query: str = "机制",
+    lang: str = "zh",
+    formats=("pdf", "svg", "png"),
+    dpi: int = 300,
+    seed: int = 42,
+    codebook: str | None = None,
+) -> Context:
     """Check the parameters against the run's tables and load them."""
     data_dir = Path(data_dir) if Path(data_dir).is_absolute() else ROOT / data_dir
     out_dir = Path(out_dir) if Path(out_dir).is_absolute() else ROOT / out_dir
@@ -115,12 +127,26 @@ def setup(data_dir="outputs", out_dir="outputs", cities=None, themes=None, min_c
     if chosen_cities:
         matrix = matrix[matrix.city.isin(chosen_cities)]
     figures.setup_style()
-    return Context(data_dir, out_dir, chosen_cities, chosen_themes, int(min_count), int(top_n), str(query), lang,
-                   fmts, int(dpi), int(seed), cb, keep.reset_index(drop=True),
-                   sentences[sentences.doc_id.isin(ids)].reset_index(drop=True),
-                   tokens[tokens.doc_id.isin(ids)].reset_index(drop=True),
-                   items[items.doc_id.isin(ids) & items.theme.isin(chosen_themes)].reset_index(drop=True),
-                   matrix.reset_index(drop=True), load_stopwords(resource(None, "stopwords.txt")))
+    return Context(
+        data_dir,
+        out_dir,
+        chosen_cities,
+        chosen_themes,
+        int(min_count),
+        int(top_n),
+        str(query),
+        lang,
+        fmts,
+        int(dpi),
+        int(seed),
+        cb,
+        keep.reset_index(drop=True),
+        sentences[sentences.doc_id.isin(ids)].reset_index(drop=True),
+        tokens[tokens.doc_id.isin(ids)].reset_index(drop=True),
+        items[items.doc_id.isin(ids) & items.theme.isin(chosen_themes)].reset_index(drop=True),
+        matrix.reset_index(drop=True),
+        load_stopwords(resource(None, "stopwords.txt")),
+    )
 
 
 def city_of(ctx: Context) -> pd.Series:
@@ -129,13 +155,19 @@ def city_of(ctx: Context) -> pd.Series:
 
 # --------------------------------------------------------------------------- recipes
 
+
 def documents_per_city(ctx: Context):
     d = ctx.documents.assign(city=ctx.documents.city.fillna("(unknown)"))
     data = d.groupby("city").agg(documents=("doc_id", "count"), characters=("n_chars", "sum")).reset_index()
-    data = data.sort_values(["documents", "characters", "city"], ascending=[False, False, True]).head(max(ctx.top_n, 30))
+    data = data.sort_values(["documents", "characters", "city"], ascending=[False, False, True]).head(
+        max(ctx.top_n, 30)
+    )
     series = pd.Series(data.characters.values / 1000, index=[ctx.place(c) for c in data.city])
-    fig = figures.bars(series, ctx.t("字数") + " (×1000)" if ctx.lang == "zh" else "Clean text per city",
-                       "千字" if ctx.lang == "zh" else "thousand characters")
+    fig = figures.bars(
+        series,
+        ctx.t("字数") + " (×1000)" if ctx.lang == "zh" else "Clean text per city",
+        "千字" if ctx.lang == "zh" else "thousand characters",
+    )
     data.insert(1, "label", list(series.index))
     return fig, data
 
@@ -145,9 +177,13 @@ def cleaning_audit(ctx: Context):
     report = report[report.doc_id.isin(ctx.documents.doc_id)]
     removed = report[report.raw_start.notna()]
     data = removed.pivot_table(index="doc_id", columns="rule", values="n_chars", aggfunc="sum", fill_value=0)
-    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[:max(ctx.top_n, 20)]]
-    fig = figures.heatmap(data, "清洗删除的字符（按规则）" if ctx.lang == "zh" else "Characters removed by cleaning rule",
-                          "字符" if ctx.lang == "zh" else "characters", fmt=".0f")
+    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[: max(ctx.top_n, 20)]]
+    fig = figures.heatmap(
+        data,
+        "清洗删除的字符（按规则）" if ctx.lang == "zh" else "Characters removed by cleaning rule",
+        "字符" if ctx.lang == "zh" else "characters",
+        fmt=".0f",
+    )
     return fig, data.reset_index()
 
 
@@ -163,8 +199,11 @@ def keyness(ctx: Context, target: str, top_n: int | None = None):
     data = pd.concat([k.head(n), k.tail(n).iloc[::-1]]).drop_duplicates("term")
     data = data.sort_values("z", ascending=False).reset_index(drop=True)
     data["label"] = [ctx.term(t) for t in data.term]
-    title = (f"{ctx.place(target)}：特征词（对数优势比 z）" if ctx.lang == "zh"
-             else f"Distinctive terms of {ctx.place(target)} (log-odds z)")
+    title = (
+        f"{ctx.place(target)}：特征词（对数优势比 z）"
+        if ctx.lang == "zh"
+        else f"Distinctive terms of {ctx.place(target)} (log-odds z)"
+    )
     fig = figures.diverging_bars(data, "z", "label", title, "z")
     return fig, data
 
@@ -174,12 +213,17 @@ def theme_profiles(ctx: Context):
     cols = [f"{t}_per_10k" for t in ctx.themes]
     data = m[cols].copy()
     data.columns = ctx.themes
-    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[:max(ctx.top_n, 30)]]
+    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[: max(ctx.top_n, 30)]]
     shown = data.rename(index=ctx.place, columns=ctx.theme)
     colours = {ctx.theme(t): ctx.codebook.colour(t) for t in ctx.themes}
     hatches = {ctx.theme(t): ctx.codebook.themes[t].hatch for t in ctx.themes}
-    fig = figures.grouped_bars(shown, "各城市主题条目（每万字）" if ctx.lang == "zh" else "Theme items per 10,000 characters",
-                               "每万字条目数" if ctx.lang == "zh" else "items per 10,000 characters", colours, hatches)
+    fig = figures.grouped_bars(
+        shown,
+        "各城市主题条目（每万字）" if ctx.lang == "zh" else "Theme items per 10,000 characters",
+        "每万字条目数" if ctx.lang == "zh" else "items per 10,000 characters",
+        colours,
+        hatches,
+    )
     out = data.reset_index()
     out.insert(1, "label", [ctx.place(c) for c in out.city])
     return fig, out
@@ -189,10 +233,14 @@ def city_theme_heatmap(ctx: Context):
     m = ctx.matrix.set_index("city")
     data = m[[f"{t}_per_10k" for t in ctx.themes]].copy()
     data.columns = ctx.themes
-    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[:max(ctx.top_n, 40)]]
+    data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[: max(ctx.top_n, 40)]]
     shown = data.rename(index=ctx.place, columns=ctx.theme)
-    fig = figures.heatmap(shown, "城市 × 主题（每万字条目数）" if ctx.lang == "zh" else "City × theme (items per 10,000 characters)",
-                          "每万字" if ctx.lang == "zh" else "per 10,000 characters", width=figures.SINGLE_COLUMN * 1.3)
+    fig = figures.heatmap(
+        shown,
+        "城市 × 主题（每万字条目数）" if ctx.lang == "zh" else "City × theme (items per 10,000 characters)",
+        "每万字" if ctx.lang == "zh" else "per 10,000 characters",
+        width=figures.SINGLE_COLUMN * 1.3,
+    )
     out = data.reset_index()
     out.insert(1, "label", [ctx.place(c) for c in out.city])
     return fig, out
@@ -220,8 +268,13 @@ def cooccurrence(ctx: Context, max_nodes: int = 30):
         keep = sorted(g.nodes, key=lambda n: (-g.nodes[n]["count"], -g.degree(n, weight="weight"), n))[:max_nodes]
         g = g.subgraph(keep).copy()
     labels = {n: ctx.term(n) for n in g}
-    fig = figures.network(g, "实践共现网络" if ctx.lang == "zh" else "Co-occurring practices", labels,
-                          {t: ctx.codebook.colour(t) for t in ctx.codebook.themes}, ctx.seed)
+    fig = figures.network(
+        g,
+        "实践共现网络" if ctx.lang == "zh" else "Co-occurring practices",
+        labels,
+        {t: ctx.codebook.colour(t) for t in ctx.codebook.themes},
+        ctx.seed,
+    )
     return fig, compare.network_table(g), g
 
 
@@ -233,6 +286,10 @@ def topic_prevalence(ctx: Context, n_topics: int = 5):
     shown = prev.copy()
     shown.columns = [f"{c}: {top[int(c.split()[-1])]}" for c in prev.columns]
     shown = shown.rename(index=ctx.place).head(max(ctx.top_n, 40))
-    fig = figures.heatmap(shown, "主题模型（NMF）各城市占比" if ctx.lang == "zh" else "Topic prevalence by city (NMF)",
-                          "占比" if ctx.lang == "zh" else "share", fmt=".2f")
+    fig = figures.heatmap(
+        shown,
+        "主题模型（NMF）各城市占比" if ctx.lang == "zh" else "Topic prevalence by city (NMF)",
+        "占比" if ctx.lang == "zh" else "share",
+        fmt=".2f",
+    )
     return fig, terms, prev.reset_index()

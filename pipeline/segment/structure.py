@@ -18,6 +18,7 @@ Levels follow the order in which a document uses its marker types, as an
 outline does: the first type met is level 1, a new type below it level 2,
 and meeting a type again closes the deeper sections.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,14 +27,20 @@ from ..text import CN_NUM, OUTLINE
 
 CLOSERS = "”’」』）)】》\"'"
 # sentence boundaries: terminators with closers, a closing ellipsis, a list-opening colon/semicolon
-_ENUM_AHEAD = (rf"(?:[{CN_NUM}]{{1,3}}(?:是要|是|要)|第[{CN_NUM}]{{1,3}}[，,、：:]|[①-⑳]|"
-               rf"[（(][{CN_NUM}\d]{{1,2}}[)）]|[{CN_NUM}]{{1,3}}、|\d{{1,2}}[、．.](?!\d)|(?:首先|其次|再次|最后)[，,])")
-BOUNDARY = re.compile(rf"[。！？!?]+[{CLOSERS}]*|……[{CLOSERS}]+|……(?=\n|$)|[：；:;](?={_ENUM_AHEAD})|"
-                      rf"[，,](?=一是|第一[，,、])|\n")
+_ENUM_AHEAD = (
+    rf"(?:[{CN_NUM}]{{1,3}}(?:是要|是|要)|第[{CN_NUM}]{{1,3}}[，,、：:]|[①-⑳]|"
+    rf"[（(][{CN_NUM}\d]{{1,2}}[)）]|[{CN_NUM}]{{1,3}}、|\d{{1,2}}[、．.](?!\d)|(?:首先|其次|再次|最后)[，,])"
+)
+BOUNDARY = re.compile(
+    rf"[。！？!?]+[{CLOSERS}]*|……[{CLOSERS}]+|……(?=\n|$)|[：；:;](?={_ENUM_AHEAD})|"
+    rf"[，,](?=一是|第一[，,、])|\n"
+)
 
 # enumeration markers at the start of a sentence
-INLINE = re.compile(rf"[{CN_NUM}]{{1,3}}(?:是要|是|要)(?![的否])|第[{CN_NUM}]{{1,3}}(?=[，,、：:])|"
-                    rf"(?:首先|其次|再次|再者|最后)(?=[，,])|[①-⑳]")
+INLINE = re.compile(
+    rf"[{CN_NUM}]{{1,3}}(?:是要|是|要)(?![的否])|第[{CN_NUM}]{{1,3}}(?=[，,、：:])|"
+    rf"(?:首先|其次|再次|再者|最后)(?=[，,])|[①-⑳]"
+)
 LEAD_END = re.compile(r"[。，：；！？,:;!?]")
 HEADING_PUNCT = re.compile(r"[。！？；;，,：:、“”]")
 
@@ -87,19 +94,33 @@ def sentences(text: str, title: str | None = None, plain_max: int = 40, lead_max
     for k, (s, e, p) in enumerate(spans):
         sent = text[s:e]
         first_in_para = paragraphs[p][0] == k
-        rec = {"sent_id": k, "start": s, "end": e, "text": sent, "para_id": p, "is_heading": False,
-               "heading_level": None, "enum_marker": None, "item_lead": None}
+        rec = {
+            "sent_id": k,
+            "start": s,
+            "end": e,
+            "text": sent,
+            "para_id": p,
+            "is_heading": False,
+            "heading_level": None,
+            "enum_marker": None,
+            "item_lead": None,
+        }
         kind = None
         if first_in_para:
             om = _outline_marker(sent)
             if om and len(sent) <= lead_max:
                 kind, marker = om
-                rec["enum_marker"], rec["item_lead"] = marker, item_lead(sent[len(marker):])
+                rec["enum_marker"], rec["item_lead"] = marker, item_lead(sent[len(marker) :])
             elif om:  # a long numbered paragraph: an enumerated item, not a heading
-                rec["enum_marker"], rec["item_lead"] = om[1], item_lead(sent[len(om[1]):])
-            elif (len(paragraphs[p]) == 1 and len(sent) <= plain_max and not HEADING_PUNCT.search(sent)
-                  and len(re.findall(r"[\u4e00-\u9fff]", sent)) >= 4
-                  and para_len.get(p + 1, 0) > len(sent) and seen_body):
+                rec["enum_marker"], rec["item_lead"] = om[1], item_lead(sent[len(om[1]) :])
+            elif (
+                len(paragraphs[p]) == 1
+                and len(sent) <= plain_max
+                and not HEADING_PUNCT.search(sent)
+                and len(re.findall(r"[\u4e00-\u9fff]", sent)) >= 4
+                and para_len.get(p + 1, 0) > len(sent)
+                and seen_body
+            ):
                 kind = "plain"
             if k == 0 and title and re.sub(r"\s", "", sent) == re.sub(r"\s", "", title):
                 kind = None  # the document's title heads no section
@@ -107,13 +128,13 @@ def sentences(text: str, title: str | None = None, plain_max: int = 40, lead_max
         if kind:
             types = [t for t, _ in stack]
             if kind in types:
-                del stack[types.index(kind):]
+                del stack[types.index(kind) :]
             stack.append((kind, sent.rstrip("。；;")))
             rec["is_heading"], rec["heading_level"] = True, len(stack)
         if rec["enum_marker"] is None:
             m = INLINE.match(sent)
             if m:
-                rec["enum_marker"], rec["item_lead"] = m.group(), item_lead(sent[m.end():])
+                rec["enum_marker"], rec["item_lead"] = m.group(), item_lead(sent[m.end() :])
         rec["section_path"] = [h for _, h in stack]
         records.append(rec)
         if not rec["is_heading"] and para_len[p] >= 60:

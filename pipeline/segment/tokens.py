@@ -15,6 +15,7 @@ With ``segment.pos: true`` tokens come from ``jieba.posseg`` (slower; its
 cuts are the ones that carry the tags).  A token never spans two sentences:
 sentence ends are punctuation or line breaks, which jieba never joins.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,6 +67,7 @@ def lexicon_version(path: Path, engine: str, pos: bool) -> str:
 @lru_cache(maxsize=4)
 def _jieba(lexicon: str):
     import jieba
+
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     tk.initialize()
@@ -77,12 +79,14 @@ def _jieba(lexicon: str):
 @lru_cache(maxsize=4)
 def _posseg(lexicon: str):
     import jieba.posseg
+
     return jieba.posseg.POSTokenizer(_jieba(lexicon))
 
 
 @lru_cache(maxsize=4)
 def _rjieba(lexicon: str):
     import rjieba
+
     tk = rjieba.Jieba()
     for word, freq, pos in read_lexicon(Path(lexicon)):
         tk.add_word(word, freq, pos)
@@ -104,7 +108,7 @@ def cut(text: str, lexicon: Path | str, engine: str = "fast") -> list[str]:
         block = next(b for b in RE_HAN.finditer(text, max(0, m.start() - 200)) if b.start() <= m.start() < b.end())
         if block.start() < pos:
             continue
-        out += _fast_cut(text[pos:block.start()], lexicon)
+        out += _fast_cut(text[pos : block.start()], lexicon)
         out += _jieba(lexicon).lcut(block.group())
         pos = block.end()
     out += _fast_cut(text[pos:], lexicon)
@@ -129,6 +133,7 @@ def tokenize(text: str, lexicon: Path | str, engine: str = "fast", pos: bool = F
     """Tokens of ``text`` as columns: (tokens, tags or None, starts, ends), blank tokens left out;
     ``text[starts[i]:ends[i]] == tokens[i]``."""
     import numpy as np
+
     if pos:
         pairs = _posseg(str(lexicon)).lcut(text)
         words, tags = [w.word for w in pairs], [w.flag for w in pairs]
@@ -140,9 +145,8 @@ def tokenize(text: str, lexicon: Path | str, engine: str = "fast", pos: bool = F
         raise RuntimeError("segmenter lost characters")  # every offset would be wrong
     starts = ends - lengths
     idx = np.flatnonzero(~np.array(list(map(str.isspace, words)), dtype=bool))
-    return ([words[i] for i in idx], [tags[i] for i in idx] if tags is not None else None,
-            starts[idx], ends[idx])
+    return ([words[i] for i in idx], [tags[i] for i in idx] if tags is not None else None, starts[idx], ends[idx])
 
 
 def load_stopwords(path: Path) -> frozenset[str]:
-    return frozenset(l.strip() for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip())
+    return frozenset(ln.strip() for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip())

@@ -7,6 +7,7 @@ any label files a researcher adds).  Used to score rule hits, to find theme
 sentences the rules miss, and to pick the sentences worth labelling next.
 Everything random takes the run's seed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +23,7 @@ class Tokens:
 
     def __call__(self, text: str) -> list[str]:
         from ..segment.tokens import cut
+
         return [t for t in cut(text, self.lexicon) if t.strip()]
 
 
@@ -31,6 +33,7 @@ def load_labels(paths: list[str | Path], themes: list[str]):
     Rows with an empty label are skipped (an export not yet labelled); a label
     that is not a theme or ``none`` is an error naming the file and row."""
     import pandas as pd
+
     allowed = set(themes) | {"none"}
     frames = []
     for path in paths:
@@ -43,7 +46,9 @@ def load_labels(paths: list[str | Path], themes: list[str]):
         bad = df[~df.label.isin(allowed)]
         if len(bad):
             row = bad.index[0] + 2
-            raise ValueError(f"label file {path}, row {row}: label '{bad.label.iloc[0]}' is not one of {sorted(allowed)}")
+            raise ValueError(
+                f"label file {path}, row {row}: label '{bad.label.iloc[0]}' is not one of {sorted(allowed)}"
+            )
         df["file"] = str(path)
         frames.append(df[["text", "label", "file"]])
     if not frames:
@@ -58,10 +63,13 @@ def build_model(lexicon: str, seed: int):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(analyzer=Tokens(lexicon), sublinear_tf=True, min_df=1)),
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
-    ])
+
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=Tokens(lexicon), sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
+        ]
+    )
     clf = LogisticRegression(C=5.0, class_weight="balanced", max_iter=5000, random_state=seed)
     return Pipeline([("features", features), ("clf", clf)])
 
@@ -71,17 +79,21 @@ def cross_validate(labels, lexicon: str, seed: int, folds: int = 5):
     import pandas as pd
     from sklearn.metrics import precision_recall_fscore_support
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     X = [norm(t) for t in labels.text]
     y = list(labels.label)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     pred = cross_val_predict(build_model(lexicon, seed), X, y, cv=cv, n_jobs=1)
     names = sorted(set(y))
     p, r, f, n = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)
-    rows = [{"label": k, "precision": round(a, 3), "recall": round(b, 3), "f1": round(c, 3), "support": int(d)}
-            for k, a, b, c, d in zip(names, p, r, f, n)]
+    rows = [
+        {"label": k, "precision": round(a, 3), "recall": round(b, 3), "f1": round(c, 3), "support": int(d)}
+        for k, a, b, c, d in zip(names, p, r, f, n, strict=False)
+    ]
     pm, rm, fm, _ = precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
-    rows.append({"label": "macro", "precision": round(pm, 3), "recall": round(rm, 3), "f1": round(fm, 3),
-                 "support": len(y)})
+    rows.append(
+        {"label": "macro", "precision": round(pm, 3), "recall": round(rm, 3), "f1": round(fm, 3), "support": len(y)}
+    )
     return pd.DataFrame(rows)
 
 
@@ -94,6 +106,7 @@ def train(labels, lexicon: str, seed: int):
 def predict(model, texts):
     """Class probabilities, one column per label."""
     import pandas as pd
+
     proba = model.predict_proba([norm(t) for t in texts])
     return pd.DataFrame(proba, columns=list(model.classes_))
 

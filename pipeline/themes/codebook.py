@@ -3,6 +3,7 @@
 ``load_codebook(path)`` reads the YAML and validates it; any problem raises
 :class:`CodebookError` naming the entry ("themes.mechanism.suffixes[2]: …").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,10 +15,29 @@ import yaml
 
 from ..errors import PipelineError
 
-LIST_FIELDS = ("heading_cues", "cue_words", "suffixes", "item_patterns", "passage_cues", "passage_end", "generic",
-               "section_words", "admission_cues", "remedy_words", "concession_words", "frame_words",
-               "passage_weak_cues", "passage_overcome", "action_verbs", "aim_verbs", "aim_heads", "not_actions",
-               "excluded_heads", "frame_patterns")
+LIST_FIELDS = (
+    "heading_cues",
+    "cue_words",
+    "suffixes",
+    "item_patterns",
+    "passage_cues",
+    "passage_end",
+    "generic",
+    "section_words",
+    "admission_cues",
+    "remedy_words",
+    "concession_words",
+    "frame_words",
+    "passage_weak_cues",
+    "passage_overcome",
+    "action_verbs",
+    "aim_verbs",
+    "aim_heads",
+    "not_actions",
+    "excluded_heads",
+    "frame_patterns",
+    "section_cues",
+)
 
 
 class CodebookError(PipelineError, ValueError):
@@ -49,6 +69,7 @@ class Theme:
     not_actions: list[str] = field(default_factory=list)
     excluded_heads: list[str] = field(default_factory=list)
     frame_patterns: list[re.Pattern] = field(default_factory=list)
+    section_cues: list[str] = field(default_factory=list)
     colour: str = "#999999"
     hatch: str = ""
 
@@ -62,23 +83,34 @@ class Theme:
             # a cue inside a remedy (聚焦短板弱项, 补齐县城短板弱项) opens nothing
             if any(c in clause for c in self.passage_cues) and not any(w in clause for w in self.remedy_words):
                 return True
-        return (any(c in sentence for c in self.passage_weak_cues) and any(c in sentence for c in self.concession_words)
-                and not any(c in sentence for c in self.passage_overcome))
+        return (
+            any(c in sentence for c in self.passage_weak_cues)
+            and any(c in sentence for c in self.concession_words)
+            and not any(c in sentence for c in self.passage_overcome)
+        )
 
 
 @dataclass
 class Phrases:
     """The word lists that trim and delimit items."""
-    lead_verbs: re.Pattern      # adverb + verb at the start of a mechanism or carrier
+
+    lead_verbs: re.Pattern  # adverb + verb at the start of a mechanism or carrier
     lead_conjunctions: re.Pattern
     stop_words: frozenset[str]  # a noun phrase does not extend over these
     nominal_pos: frozenset[str]  # POS tags that may stand inside a noun phrase
-    subjects: tuple[str, ...] = ()        # set aside before a measure's verb (longest first)
+    subjects: tuple[str, ...] = ()  # set aside before a measure's verb (longest first)
     manner_adverbs: tuple[str, ...] = ()  # outside a measure's span (longest first)
 
 
-PHRASE_FIELDS = ("lead_adverbs", "lead_verbs", "lead_conjunctions", "stop_words", "nominal_pos", "subjects",
-                 "manner_adverbs")
+PHRASE_FIELDS = (
+    "lead_adverbs",
+    "lead_verbs",
+    "lead_conjunctions",
+    "stop_words",
+    "nominal_pos",
+    "subjects",
+    "manner_adverbs",
+)
 
 
 def _alternation(words: list[str]) -> str:
@@ -93,14 +125,24 @@ def parse_phrases(data, source: str) -> Phrases:
     if bad:
         raise CodebookError(f"{source}.phrases: unknown key(s) {sorted(bad)} (known: {', '.join(PHRASE_FIELDS)})")
     lists = {k: _strings(data.get(k), f"phrases.{k}") for k in PHRASE_FIELDS}
-    verbs = rf"^(?:{_alternation(lists['lead_adverbs'])}|)(?:{_alternation(lists['lead_verbs'])})" \
-        if lists["lead_verbs"] else r"(?!)"
+    verbs = (
+        rf"^(?:{_alternation(lists['lead_adverbs'])}|)(?:{_alternation(lists['lead_verbs'])})"
+        if lists["lead_verbs"]
+        else r"(?!)"
+    )
     conj = rf"^(?:{_alternation(lists['lead_conjunctions'])})" if lists["lead_conjunctions"] else r"(?!)"
+
     def longest_first(words):
         return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
-    return Phrases(re.compile(verbs), re.compile(conj), frozenset(lists["stop_words"]),
-                   frozenset(lists["nominal_pos"]), longest_first(lists["subjects"]),
-                   longest_first(lists["manner_adverbs"]))
+
+    return Phrases(
+        re.compile(verbs),
+        re.compile(conj),
+        frozenset(lists["stop_words"]),
+        frozenset(lists["nominal_pos"]),
+        longest_first(lists["subjects"]),
+        longest_first(lists["manner_adverbs"]),
+    )
 
 
 @dataclass
@@ -112,7 +154,7 @@ class Codebook:
     sha256: str
     neutral_intro: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
-    phrases: Phrases | None = None
+    phrases: Phrases = field(default_factory=lambda: parse_phrases({}, "codebook"))
 
     def colour(self, theme: str) -> str:
         return self.themes[theme].colour if theme in self.themes else "#999999"
@@ -140,7 +182,9 @@ def _strings(value, where: str) -> list[str]:
     return [v.strip() for v in value]
 
 
-def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codebook:
+def parse_codebook(  # noqa: C901 - one validation step per key, each naming the bad entry
+    data: dict, source: str = "codebook", sha: str = ""
+) -> Codebook:
     if not isinstance(data, dict):
         raise CodebookError(f"{source}: must be a mapping with 'themes'")
     unknown = set(data) - {"version", "themes", "precedence", "canonical", "neutral_intro", "rules", "phrases"}
@@ -158,13 +202,15 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
             raise CodebookError(f"{where}: must be a mapping")
         bad = set(entry) - set(LIST_FIELDS) - {"label_zh", "label_en", "colour", "hatch"}
         if bad:
-            raise CodebookError(f"{where}: unknown key(s) {sorted(bad)} "
-                                f"(known: label_zh, label_en, colour, hatch, {', '.join(LIST_FIELDS)})")
+            raise CodebookError(
+                f"{where}: unknown key(s) {sorted(bad)} "
+                f"(known: label_zh, label_en, colour, hatch, {', '.join(LIST_FIELDS)})"
+            )
         for key in ("label_zh", "label_en"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise CodebookError(f"{where}.{key}: required, a non-empty string")
         lists = {k: _strings(entry.get(k), f"{where}.{k}") for k in LIST_FIELDS}
-        compiled = {}
+        compiled: dict[str, list[re.Pattern]] = {}
         for key in ("item_patterns", "frame_patterns"):
             compiled[key] = []
             for i, p in enumerate(lists[key]):
@@ -173,17 +219,42 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
                 except re.error as e:
                     raise CodebookError(f"{where}.{key}[{i}]: not a valid regular expression ({e})") from e
         patterns = compiled["item_patterns"]
-        if not (lists["heading_cues"] or lists["suffixes"] or lists["item_patterns"] or lists["passage_cues"]
-                or lists["action_verbs"]):
-            raise CodebookError(f"{where}: needs at least one of heading_cues, suffixes, item_patterns, passage_cues, "
-                                "action_verbs")
-        themes[name] = Theme(name, entry["label_zh"].strip(), entry["label_en"].strip(), lists["heading_cues"],
-                             lists["cue_words"], lists["suffixes"], patterns, lists["passage_cues"],
-                             lists["passage_end"], set(lists["generic"]), lists["section_words"],
-                             lists["admission_cues"], lists["remedy_words"], lists["concession_words"], lists["frame_words"],
-                             lists["passage_weak_cues"], lists["passage_overcome"], lists["action_verbs"],
-                             lists["aim_verbs"], lists["aim_heads"], lists["not_actions"], lists["excluded_heads"],
-                             compiled["frame_patterns"])
+        if not (
+            lists["heading_cues"]
+            or lists["suffixes"]
+            or lists["item_patterns"]
+            or lists["passage_cues"]
+            or lists["action_verbs"]
+        ):
+            raise CodebookError(
+                f"{where}: needs at least one of heading_cues, suffixes, item_patterns, passage_cues, action_verbs"
+            )
+        themes[name] = Theme(
+            name,
+            entry["label_zh"].strip(),
+            entry["label_en"].strip(),
+            lists["heading_cues"],
+            lists["cue_words"],
+            lists["suffixes"],
+            patterns,
+            lists["passage_cues"],
+            lists["passage_end"],
+            set(lists["generic"]),
+            lists["section_words"],
+            lists["admission_cues"],
+            lists["remedy_words"],
+            lists["concession_words"],
+            lists["frame_words"],
+            lists["passage_weak_cues"],
+            lists["passage_overcome"],
+            lists["action_verbs"],
+            lists["aim_verbs"],
+            lists["aim_heads"],
+            lists["not_actions"],
+            lists["excluded_heads"],
+            compiled["frame_patterns"],
+            lists["section_cues"],
+        )
         colour = entry.get("colour", "#999999")
         if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):
             raise CodebookError(f"{where}.colour: a colour like '#0072B2', got {colour!r}")
@@ -193,7 +264,7 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
         if t not in themes:
             raise CodebookError(f"precedence[{i}]: '{t}' is not a theme (themes: {', '.join(themes)})")
     precedence += [t for t in themes if t not in precedence]
-    canonical = {}
+    canonical: dict[str, str] = {}
     raw_canon = data.get("canonical") or {}
     if not isinstance(raw_canon, dict):
         raise CodebookError("canonical: must map a canonical name to a list of aliases")
@@ -204,12 +275,21 @@ def parse_codebook(data: dict, source: str = "codebook", sha: str = "") -> Codeb
             canonical[a] = name
     neutral = _strings(data.get("neutral_intro"), "neutral_intro")
     from .rules import RULES, default_rules
+
     rules = _strings(data.get("rules"), f"{source}.rules") or default_rules()
     for i, r in enumerate(rules):
         if r not in RULES:
             raise CodebookError(f"rules[{i}]: '{r}' is not a rule (rules: {', '.join(RULES)})")
-    return Codebook(themes, precedence, canonical, str(data.get("version", "")), sha, neutral, rules,
-                    parse_phrases(data.get("phrases"), source))
+    return Codebook(
+        themes,
+        precedence,
+        canonical,
+        str(data.get("version", "")),
+        sha,
+        neutral,
+        rules,
+        parse_phrases(data.get("phrases"), source),
+    )
 
 
 def load_codebook(path: Path | str) -> Codebook:
@@ -218,5 +298,5 @@ def load_codebook(path: Path | str) -> Codebook:
     try:
         data = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise CodebookError(f"{path}: not readable YAML ({e})")
+        raise CodebookError(f"{path}: not readable YAML ({e})") from e
     return parse_codebook(data, str(path), hashlib.sha256(raw).hexdigest())

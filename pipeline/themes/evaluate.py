@@ -8,9 +8,8 @@ sentence contains the gold phrase and item and phrase share most of their
 characters.  Matching is one-to-one (each gold phrase is credited once).
 Precision counts the items of the documents the gold covers.
 """
-from __future__ import annotations
 
-import re
+from __future__ import annotations
 
 from ..text import norm
 
@@ -36,6 +35,7 @@ def evaluate_items(items, documents, gold, codebook=None):
     ``items`` and ``documents`` are the themes and documents tables; ``gold``
     has source_file, theme, key_phrase."""
     import pandas as pd
+
     docs = documents[["doc_id", "source_file"]].copy()
     docs["base"] = docs.source_file.str.split("/").str[-1]
     gold = gold.copy()
@@ -53,9 +53,16 @@ def evaluate_items(items, documents, gold, codebook=None):
     for g in gold.itertuples():
         cands = ext[(ext.doc_id == g.doc_id) & (ext.theme == g.theme)]
         for i, it in cands.iterrows():
-            same = codebook is not None and codebook.canonical_of(norm(g.key_phrase)) == it["canonical"] \
-                and it["canonical"] != it["item"] or (codebook is not None and norm(g.key_phrase) in codebook.canonical
-                                                      and codebook.canonical[norm(g.key_phrase)] == it["canonical"])
+            same = (
+                codebook is not None
+                and codebook.canonical_of(norm(g.key_phrase)) == it["canonical"]
+                and it["canonical"] != it["item"]
+                or (
+                    codebook is not None
+                    and norm(g.key_phrase) in codebook.canonical
+                    and codebook.canonical[norm(g.key_phrase)] == it["canonical"]
+                )
+            )
             if i not in used_items and _matches(it["item"], it["evidence"], g.key_phrase, same):
                 used_items.add(i)
                 hits.append((g.Index, i))
@@ -71,8 +78,17 @@ def evaluate_items(items, documents, gold, codebook=None):
         p = tp_e / len(esel) if len(esel) else 0.0
         r = tp_g / len(gsel) if len(gsel) else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        rows.append({"theme": theme, "gold": len(gsel), "extracted": len(esel), "matched": tp_g,
-                     "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)})
+        rows.append(
+            {
+                "theme": theme,
+                "gold": len(gsel),
+                "extracted": len(esel),
+                "matched": tp_g,
+                "precision": round(p, 3),
+                "recall": round(r, 3),
+                "f1": round(f, 3),
+            }
+        )
     report = pd.DataFrame(rows)
     ext = ext.assign(matched=[i in used_items for i in ext.index])
     gold = gold.assign(found=[gi in matched_gold for gi in gold.index])
@@ -83,6 +99,7 @@ def coder_agreement(a, b):
     """Cohen's kappa between two coders' sentence labels (texts matched after normalisation)."""
     import pandas as pd
     from sklearn.metrics import cohen_kappa_score
+
     a = a.assign(key=a.text.map(norm)).drop_duplicates("key")
     b = b.assign(key=b.text.map(norm)).drop_duplicates("key")
     both = a.merge(b, on="key", suffixes=("_a", "_b"))
@@ -95,6 +112,7 @@ def coder_agreement(a, b):
 
 
 # --------------------------------------------------------------------------- span-level evaluation
+
 
 def _normal_index(text: str) -> tuple[str, list[int]]:
     """``norm(text)`` character by character, with the offset in ``text`` of each kept character."""
@@ -122,11 +140,11 @@ def locate(text: str, span: str, occurrence: int = 1, within: tuple[int, int] | 
             return None
     start, end = lo + index[at], lo + index[at + len(needle) - 1] + 1
     # punctuation the span itself opens or closes with ("“…”行动") belongs to it
-    head = span[:len(span) - len(span.lstrip(PUNCT_CHARS))]
-    tail = span[len(span.rstrip(PUNCT_CHARS)):]
-    if head and text[max(lo, start - len(head)):start] == head:
+    head = span[: len(span) - len(span.lstrip(PUNCT_CHARS))]
+    tail = span[len(span.rstrip(PUNCT_CHARS)) :]
+    if head and text[max(lo, start - len(head)) : start] == head:
         start -= len(head)
-    if tail and text[end:end + len(tail)] == tail:
+    if tail and text[end : end + len(tail)] == tail:
         end += len(tail)
     return start, end
 
@@ -139,13 +157,20 @@ def locate_paragraphs(paragraphs, documents):
     and text) in the clean text of the document whose source file is named after its city; a paragraph
     that cannot be found has empty offsets."""
     import pandas as pd
+
     docs = documents.assign(stem=documents.source_file.map(lambda s: s.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
-    text_of, doc_of = dict(zip(docs.stem, docs.text)), dict(zip(docs.stem, docs.doc_id))
+    text_of, doc_of = dict(zip(docs.stem, docs.text, strict=False)), dict(zip(docs.stem, docs.doc_id, strict=False))
     rows = []
     for p in paragraphs.itertuples():
         pos = locate(text_of[p.city], p.text) if p.city in text_of else None
-        rows.append({"para_key": p.para_key, "doc_id": doc_of.get(p.city),
-                     "para_start": pos[0] if pos else None, "para_end": pos[1] if pos else None})
+        rows.append(
+            {
+                "para_key": p.para_key,
+                "doc_id": doc_of.get(p.city),
+                "para_start": pos[0] if pos else None,
+                "para_end": pos[1] if pos else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -154,15 +179,27 @@ def gold_spans(gold, para_loc, documents):
     their paragraph (``para_loc`` from :func:`locate_paragraphs`); a span that cannot be found has ``start``
     empty."""
     import pandas as pd
-    text_of = dict(zip(documents.doc_id, documents.text))
+
+    text_of = dict(zip(documents.doc_id, documents.text, strict=False))
     where = {r.para_key: r for r in para_loc.itertuples() if r.doc_id is not None and not pd.isna(r.para_start)}
     rows = []
     for g in gold.itertuples():
         para = where.get(g.para_key)
-        pos = locate(text_of[para.doc_id], g.span, int(g.occurrence or 1), (int(para.para_start), int(para.para_end))) \
-            if para is not None else None
-        rows.append({"para_key": g.para_key, "doc_id": para.doc_id if para is not None else None, "theme": g.theme,
-                     "span": g.span, "start": pos[0] if pos else None, "end": pos[1] if pos else None})
+        pos = (
+            locate(text_of[para.doc_id], g.span, int(g.occurrence or 1), (int(para.para_start), int(para.para_end)))
+            if para is not None
+            else None
+        )
+        rows.append(
+            {
+                "para_key": g.para_key,
+                "doc_id": para.doc_id if para is not None else None,
+                "theme": g.theme,
+                "span": g.span,
+                "start": pos[0] if pos else None,
+                "end": pos[1] if pos else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -189,6 +226,7 @@ def evaluate_spans(items, located, para_loc, themes: list[str]):
     inside the annotated paragraphs (``para_loc``) against the gold spans (``located``, from
     :func:`gold_spans`)."""
     import pandas as pd
+
     located = located.dropna(subset=["start"])
     paras = para_loc.dropna(subset=["para_start"])[["doc_id", "para_start", "para_end"]]
     its = items.dropna(subset=["item_start"])
@@ -203,12 +241,21 @@ def evaluate_spans(items, located, para_loc, themes: list[str]):
             n = 0
             for (doc, t), gg in g.groupby(["doc_id", "theme"]):
                 pp = p[(p.doc_id == doc) & (p.theme == t)]
-                n += _match(list(zip(gg.start.astype(int), gg.end.astype(int))),
-                            list(zip(pp.item_start.astype(int), pp.item_end.astype(int))), kind == "exact")
+                n += _match(
+                    list(zip(gg.start.astype(int), gg.end.astype(int), strict=False)),
+                    list(zip(pp.item_start.astype(int), pp.item_end.astype(int), strict=False)),
+                    kind == "exact",
+                )
             prec = n / len(p) if len(p) else 0.0
             rec = n / len(g) if len(g) else 0.0
-            row.update({f"{kind}_matched": n, f"{kind}_precision": round(prec, 3), f"{kind}_recall": round(rec, 3),
-                        f"{kind}_f1": round(2 * prec * rec / (prec + rec), 3) if prec + rec else 0.0})
+            row.update(
+                {
+                    f"{kind}_matched": n,
+                    f"{kind}_precision": round(prec, 3),
+                    f"{kind}_recall": round(rec, 3),
+                    f"{kind}_f1": round(2 * prec * rec / (prec + rec), 3) if prec + rec else 0.0,
+                }
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -218,7 +265,7 @@ def problem_clause_recall(items, clauses, documents) -> dict:
     item overlaps (recall); of the problem items in those reports, how many overlap a listed clause
     (precision)."""
     docs = documents.assign(stem=documents.source_file.map(lambda s: s.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
-    text_of, doc_of = dict(zip(docs.stem, docs.text)), dict(zip(docs.stem, docs.doc_id))
+    text_of, doc_of = dict(zip(docs.stem, docs.text, strict=False)), dict(zip(docs.stem, docs.doc_id, strict=False))
     probs = items[items.theme == "problem"].dropna(subset=["item_start"])
     spans: dict[str, list[tuple[int, int]]] = {}
     missing = 0
@@ -235,15 +282,26 @@ def problem_clause_recall(items, clauses, documents) -> dict:
             spans[doc_of[c.city]].append(pos)
     listed = found = extracted = right = 0
     for doc_id, gold in spans.items():
-        mine = list(zip(probs[probs.doc_id == doc_id].item_start.astype(int),
-                        probs[probs.doc_id == doc_id].item_end.astype(int)))
+        mine = list(
+            zip(
+                probs[probs.doc_id == doc_id].item_start.astype(int),
+                probs[probs.doc_id == doc_id].item_end.astype(int),
+                strict=False,
+            )
+        )
         listed += len(gold)
         found += sum(any(a < gb and b > ga for a, b in mine) for ga, gb in gold)
         extracted += len(mine)
         right += sum(any(a < gb and b > ga for ga, gb in gold) for a, b in mine)
-    return {"clauses": listed, "found": found, "recall": round(found / listed, 3) if listed else 0.0,
-            "items": extracted, "items_on_a_clause": right,
-            "precision": round(right / extracted, 3) if extracted else 0.0, "not_located": missing}
+    return {
+        "clauses": listed,
+        "found": found,
+        "recall": round(found / listed, 3) if listed else 0.0,
+        "items": extracted,
+        "items_on_a_clause": right,
+        "precision": round(right / extracted, 3) if extracted else 0.0,
+        "not_located": missing,
+    }
 
 
 def locate_documents(gold, documents):
@@ -251,15 +309,28 @@ def locate_documents(gold, documents):
     "paragraph" per document covering all of it.  Spans are found in the text in its original script (same
     length as the clean text), so an annotation of a traditional-script report needs no conversion."""
     import pandas as pd
+
     docs = documents.assign(base=documents.source_file.map(lambda s: s.rsplit("/", 1)[-1]))
     by_base = {r.base: r for r in docs.itertuples()}
     rows = []
     for g in gold.itertuples():
         d = by_base.get(g.source_file)
         pos = locate(d.text_original, g.span, int(g.occurrence or 1)) if d is not None else None
-        rows.append({"para_key": g.source_file, "doc_id": d.doc_id if d is not None else None, "theme": g.theme,
-                     "span": g.span, "start": pos[0] if pos else None, "end": pos[1] if pos else None})
-    paras = pd.DataFrame([{"para_key": r.base, "doc_id": r.doc_id, "para_start": 0, "para_end": len(r.text)}
-                          for r in docs.itertuples() if r.base in set(gold.source_file)])
+        rows.append(
+            {
+                "para_key": g.source_file,
+                "doc_id": d.doc_id if d is not None else None,
+                "theme": g.theme,
+                "span": g.span,
+                "start": pos[0] if pos else None,
+                "end": pos[1] if pos else None,
+            }
+        )
+    paras = pd.DataFrame(
+        [
+            {"para_key": r.base, "doc_id": r.doc_id, "para_start": 0, "para_end": len(r.text)}
+            for r in docs.itertuples()
+            if r.base in set(gold.source_file)
+        ]
+    )
     return pd.DataFrame(rows), paras
-

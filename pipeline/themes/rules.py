@@ -20,10 +20,12 @@ When two rules find the same item in a sentence, the one earlier in the codebook
 fits several themes takes the first in the codebook's precedence (problem > mechanism > carrier > measure):
 "互动机制有待完善" is a problem, not a mechanism.  Within a document an item appears once.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -32,11 +34,25 @@ from ..text import ENUM_WORD, FIRST_MARKER, norm
 from .codebook import Codebook
 
 CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
-ITEM_COLUMNS = ["doc_id", "theme", "item", "canonical", "method", "score", "evidence", "start", "end",
-                "item_start", "item_end", "sent_id", "section_path"]
+ITEM_COLUMNS = [
+    "doc_id",
+    "theme",
+    "item",
+    "canonical",
+    "method",
+    "score",
+    "evidence",
+    "start",
+    "end",
+    "item_start",
+    "item_end",
+    "sent_id",
+    "section_path",
+]
 
 
 # --------------------------------------------------------------------------- POS from the dictionary
+
 
 @lru_cache(maxsize=2)
 def dictionary_pos(lexicon: str) -> dict[str, str]:
@@ -46,7 +62,9 @@ def dictionary_pos(lexicon: str) -> dict[str, str]:
     is what jieba.posseg does for dictionary words, without its slow HMM
     pass for the rest (unknown words count as nouns here)."""
     import jieba
+
     from ..segment.tokens import read_lexicon
+
     tags: dict[str, str] = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
         for line in f:
@@ -59,6 +77,7 @@ def dictionary_pos(lexicon: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _has_any(text: str, words) -> bool:
     return any(w in text for w in words)
@@ -125,6 +144,8 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     generic = codebook.themes[theme].generic
     conj, verbs = codebook.phrases.lead_conjunctions, codebook.phrases.lead_verbs
     s = _strip_quotes(phrase.strip(" \t　，,。；;：:、\"'"))
+    marker = ENUM_LEAD.match(s)  # 一是…, （三）…: list markers are never part of an item
+    s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
     if theme in ("mechanism", "carrier"):
         stripped = verbs.sub("", s)
@@ -147,8 +168,15 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------- rules
 
-def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...], tags: dict[str, str],
-                  phrases, max_tokens: int = 6, max_chars: int = 18):
+
+def _noun_phrases(
+    tokens: list[tuple[str, int, int]],
+    suffixes: tuple[str, ...],
+    tags: dict[str, str],
+    phrases,
+    max_tokens: int = 6,
+    max_chars: int = 18,
+):
     """(start, end) of noun phrases ending in a suffix: the suffix token, or a token
     ending with it, extended leftwards over nominal tokens."""
     for k, (tok, a, b) in enumerate(tokens):
@@ -160,14 +188,22 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
             w, wa, wb = tokens[j]
             if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
                 o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
-                if o is not None and o > 0 and tokens[o - 1][2] == tokens[o][1] \
-                        and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos \
-                        and tokens[o - 1][0] not in phrases.stop_words:
+                if (
+                    o is not None
+                    and o > 0
+                    and tokens[o - 1][2] == tokens[o][1]
+                    and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos
+                    and tokens[o - 1][0] not in phrases.stop_words
+                ):
                     start, j = tokens[o - 1][1], o - 2
                     continue
                 break
-            if wb != start or w in phrases.stop_words or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w) \
-                    or ENUM_WORD.fullmatch(w):
+            if (
+                wb != start
+                or w in phrases.stop_words
+                or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
+                or ENUM_WORD.fullmatch(w)
+            ):
                 break
             if tags.get(w, "n") not in phrases.nominal_pos and not (len(w) == 1 and tags.get(w) in ("zg", "q")):
                 break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
@@ -176,7 +212,7 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
             start = wa
             j -= 1
         # a phrase does not open on a lone verb or adjective character ("优|做强|制造业主平台")
-        for w, wa, wb in tokens[j + 1:k]:
+        for w, wa, wb in tokens[j + 1 : k]:
             if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns"):
                 start = wb
         # a quoted name keeps its quotes: “碳达峰十大行动”
@@ -189,10 +225,12 @@ def _noun_phrases(tokens: list[tuple[str, int, int]], suffixes: tuple[str, ...],
 
 # --------------------------------------------------------------------------- the registry
 
+
 @dataclass(frozen=True)
 class Rule:
     """A named extraction rule: ``func(document)`` yields item rows; ``methods`` are the
     ``method`` values its items carry, in the order the rule prefers them."""
+
     name: str
     methods: tuple[str, ...]
     func: Callable[[Document], Iterator[dict]] | None
@@ -204,9 +242,11 @@ RULES: dict[str, Rule] = {}
 
 def rule(name: str, methods: tuple[str, ...] | None = None):
     """Register a rule under ``name`` (the codebook's ``rules:`` lists it to switch it on)."""
+
     def register(func):
         RULES[name] = Rule(name, methods or (name,), func, (func.__doc__ or "").strip() if func else "")
         return func
+
     return register
 
 
@@ -226,8 +266,9 @@ class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
 
-    def __init__(self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook,
-                 tags: dict[str, str]):
+    def __init__(
+        self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook, tags: dict[str, str]
+    ):
         self.doc_id, self.codebook, self.tags = doc_id, codebook, tags
         self.rows = list(sentences.sort_values("sent_id").itertuples())
         self.tokens: dict[int, list[tuple[str, int, int]]] = {}
@@ -240,16 +281,28 @@ class Document:
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
         phrase = normalise_item(text[a:b], theme, self.codebook)
-        if len(phrase) < 2 or phrase in generic or any(len(g) >= 5 and phrase.endswith(g) for g in generic) \
-                or COUNTED_GENERIC.fullmatch(phrase) \
-                or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads)):
+        if (
+            len(phrase) < 2
+            or phrase in generic
+            or any(len(g) >= 5 and phrase.endswith(g) for g in generic)
+            or COUNTED_GENERIC.fullmatch(phrase)
+            or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
+        ):
             return None
         i = text.find(phrase, a)
-        return {"doc_id": self.doc_id, "theme": theme, "item": phrase, "method": method,
-                "evidence": text, "start": s0, "end": int(r.end),
-                "item_start": s0 + i if i >= 0 else None, "item_end": s0 + i + len(phrase) if i >= 0 else None,
-                "sent_id": int(r.sent_id),
-                "section_path": list(r.section_path) if r.section_path is not None else []}
+        return {
+            "doc_id": self.doc_id,
+            "theme": theme,
+            "item": phrase,
+            "method": method,
+            "evidence": text,
+            "start": s0,
+            "end": int(r.end),
+            "item_start": s0 + i if i >= 0 else None,
+            "item_end": s0 + i + len(phrase) if i >= 0 else None,
+            "sent_id": int(r.sent_id),
+            "section_path": list(r.section_path) if r.section_path is not None else [],
+        }
 
     @cached_property
     def passage(self) -> dict[int, str]:
@@ -290,7 +343,7 @@ class Document:
         return _actions(self)
 
     @cached_property
-    def enumerated(self) -> tuple[list[dict], set[int]]:
+    def enumerated(self) -> tuple[list[dict | None], set[int]]:
         """The enumeration rule's items, and the sentences it coded."""
         return _enumerated(self)
 
@@ -299,26 +352,36 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
     """Items of every document by the codebook's rules (see module docstring); a DataFrame with
     ITEM_COLUMNS, ``score`` empty."""
     import pandas as pd
+
     rows: list[dict] = []
     toks_by_doc = {d: g for d, g in tokens.groupby("doc_id", sort=False)} if len(tokens) else {}
     for doc_id, sents in sentences.groupby("doc_id", sort=True):
         t = toks_by_doc.get(doc_id)
-        doc = Document(doc_id, sents, list(zip(t.sent_id, t.token, t.start, t.end)) if t is not None else [],
-                       codebook, tags)
+        doc = Document(
+            doc_id,
+            sents,
+            list(zip(t.sent_id, t.token, t.start, t.end, strict=False)) if t is not None else [],
+            codebook,
+            tags,
+        )
         for name in codebook.rules:
-            if RULES[name].func is not None:
-                rows += [row for row in RULES[name].func(doc) if row is not None]
+            func = RULES[name].func
+            if func is not None:
+                rows += [row for row in func(doc) if row is not None]
     items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("canonical", "score")])
     return finish_items(items, codebook)
 
 
 # --------------------------------------------------------------------------- the rules
 
+
 @rule("problem_passage")
 def problem_passage(doc: Document) -> Iterator[dict | None]:
     """The clauses of a passage that admits problems ("我们也清醒看到…：…；…。"), as government work
     reports have: after the opening cue, to the end of the paragraph or its closing words."""
     problem = doc.problem
+    if problem is None:
+        return
     for k, where in sorted(doc.passage.items()):
         r = doc.rows[k]
         text, after_cue = r.text, False
@@ -343,6 +406,28 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                 yield doc.item(r, "problem", a, b, "problem_passage")
 
 
+@rule("problem_section")
+def problem_section(doc: Document) -> Iterator[dict | None]:
+    """Each clause admitting a shortcoming in a section about problems (a community report's 存在的主要问题 or
+    遇到的困难): the clause holds one of the problem theme's ``section_cues`` and is not a frame or a remedy."""
+    problem, codebook = doc.problem, doc.codebook
+    if problem is None or not problem.section_cues:
+        return
+    for _, r in doc.free():
+        path = list(r.section_path) if r.section_path is not None else []
+        if r.is_heading or section_theme(path, codebook) != "problem":
+            continue
+        for a, b in _clauses(r.text):
+            clause = r.text[a:b]
+            if (
+                len(clause) >= 4
+                and _has_any(clause, problem.section_cues)
+                and not _has_any(clause, problem.remedy_words)
+                and not problem.frames(clause)
+            ):
+                yield doc.item(r, "problem", a, b, "problem_section")
+
+
 @rule("enum", methods=("enum_section", "enum_content"))
 def enum(doc: Document) -> Iterator[dict | None]:
     """An enumerated item (一是…, 1、…, （一）…) in a section whose heading carries a theme's heading cue
@@ -356,9 +441,9 @@ def enum(doc: Document) -> Iterator[dict | None]:
 STRONG_MEASURE_CUES = ("对策", "建议", "措施", "举措", "思路", "路径", "途径", "做法")
 
 
-def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
+def _enumerated(doc: Document) -> tuple[list[dict | None], set[int]]:
     codebook = doc.codebook
-    out: list[dict] = []
+    out: list[dict | None] = []
     coded: set[int] = set()
     intro, prev = None, None  # the theme announced by the sentence that opens a list
     for k, r in doc.free():
@@ -372,8 +457,9 @@ def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
             if prev is not None and not prev.is_heading and r.para_id - prev.para_id <= 1:
                 intro = "none" if _has_any(prev.text, codebook.neutral_intro) else section_theme([prev.text], codebook)
         prev = r
-        if not (isinstance(r.enum_marker, str) and isinstance(r.item_lead, str) and len(r.item_lead) >= 2) \
-                or (r.is_heading and is_section_title(r.item_lead, codebook)):
+        if not (isinstance(r.enum_marker, str) and isinstance(r.item_lead, str) and len(r.item_lead) >= 2) or (
+            r.is_heading and is_section_title(r.item_lead, codebook)
+        ):
             continue
         parent = path[:-1] if r.is_heading else path
         sec = (intro if not r.is_heading and intro else None) or section_theme(parent, codebook)
@@ -382,8 +468,9 @@ def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
         lead_end = lead_at + len(r.item_lead) if lead_at >= 0 else len(text)
         ct = content_theme(r.item_lead, codebook)
         theme = next((name for name in codebook.precedence if name in (ct, sec)), None)
-        if theme == "measure" and not (action_of(r.item_lead, codebook)
-                                       and (not r.is_heading or _has_any(" ".join(parent), STRONG_MEASURE_CUES))):
+        if theme == "measure" and not (
+            action_of(r.item_lead, codebook) and (not r.is_heading or _has_any(" ".join(parent), STRONG_MEASURE_CUES))
+        ):
             continue  # a heading or slogan is context (section_path), not a measure; actions are coded as such
         if not theme:
             continue
@@ -391,8 +478,11 @@ def _enumerated(doc: Document) -> tuple[list[dict], set[int]]:
         method = "enum_content" if theme == ct and theme != sec else "enum_section"
         out.append(doc.item(r, theme, max(lead_at, 0), lead_end, method))
         if theme == "problem":  # further admissions in the same sentence are problems too
-            out += [doc.item(r, "problem", a, b, method) for a, b in _clauses(text)
-                    if a >= lead_end and is_admission(text[a:b], codebook)]
+            out += [
+                doc.item(r, "problem", a, b, method)
+                for a, b in _clauses(text)
+                if a >= lead_end and is_admission(text[a:b], codebook)
+            ]
     return out, coded
 
 
@@ -411,8 +501,9 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
     """A noun phrase ending in a theme's suffix (…机制, …制度, …平台, …委员会), read off the jieba tokens
     with their dictionary POS; not in a clause that admits a problem."""
     codebook = doc.codebook
-    suffix_themes = [(n, tuple(sorted(t.suffixes, key=len, reverse=True)))
-                     for n, t in codebook.themes.items() if t.suffixes]
+    suffix_themes = [
+        (n, tuple(sorted(t.suffixes, key=len, reverse=True))) for n, t in codebook.themes.items() if t.suffixes
+    ]
     for _, r in doc.free():
         text, s0 = r.text, int(r.start)
         stoks = doc.tokens.get(int(r.sent_id), [])
@@ -438,32 +529,47 @@ def admission(doc: Document) -> Iterator[dict | None]:
     coded = doc.enumerated[1]
     for k, r in doc.free():
         path = list(r.section_path) if r.section_path is not None else []
-        if k in coded or r.is_heading or section_theme(path, codebook) == "problem" \
-                or not _has_any(r.text, problem.concession_words):
+        if (
+            k in coded
+            or r.is_heading
+            or section_theme(path, codebook) == "problem"
+            or not _has_any(r.text, problem.concession_words)
+        ):
             continue
         for a, b in _clauses(r.text):
             clause = r.text[a:b]
-            if _has_any(clause, problem.admission_cues) and not _has_any(clause, problem.remedy_words) \
-                    and len(clause) >= 6 and not problem.frames(clause):
+            if (
+                _has_any(clause, problem.admission_cues)
+                and not _has_any(clause, problem.remedy_words)
+                and len(clause) >= 6
+                and not problem.frames(clause)
+            ):
                 yield doc.item(r, "problem", a, b, "admission")
 
 
 # --------------------------------------------------------------------------- measures as actions
 
-ENUM_LEAD = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)|[①-⑳]|[一二三四五六七八九十]+是要?|第[一二三四五六七八九十]+[，,、]?|首先|其次|再次|最后|"
-                       r"\d{4}年(?:底前|内|底)?|今年|明年|年内|全年|同时)[，,]?")
-QUANTITY = re.compile(r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$")
+ENUM_LEAD = re.compile(
+    r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)|[①-⑳]|[一二三四五六七八九十]+是要?|第[一二三四五六七八九十]+[，,、]?|首先|其次|再次|最后|"
+    r"\d{4}年(?:底前|内|底)?|今年|明年|年内|全年|同时)[，,]?"
+)
+QUANTITY = re.compile(
+    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
+)
 FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
 
 
-PREPOSITIONS = "为将把向与同对"
+PREPOSITIONS = "为将把向与同对由在给"
 # "六大行动", "十大工程": a count of the report's own programmes, not a name
-COUNTED_GENERIC = re.compile(r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)")
+COUNTED_GENERIC = re.compile(
+    r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)"
+)
 COPULA = re.compile(r"(?<![一二三四五六七八九十])是(?![否])")
 
 
 def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
-    """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words and manner
+    """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
+    and manner
     adverbs are set aside; None when it does not open with an action verb."""
     measure, ph = codebook.themes.get("measure"), codebook.phrases
     if measure is None or not measure.action_verbs:
@@ -472,23 +578,27 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
 
     def verb_at(i: int) -> str | None:
         return next((v for v in verbs if clause.startswith(v, i)), None)
+
     i, n = 0, len(clause)
     for _ in range(6):  # a few layers: marker, subject, time, adverbs
         m = ENUM_LEAD.match(clause[i:])
         if m and m.end():
             i += m.end()
             continue
-        word = next((w for w in ph.subjects if clause.startswith(w, i)), None) \
-            or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
+        word = next((w for w in ph.subjects if clause.startswith(w, i)), None) or next(
+            (w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None
+        )
         if word is None:
             break
         i += len(word)
     v = verb_at(i)
-    if v is None and i < n and clause[i] in PREPOSITIONS:
-        # 为社区党组织提供…, 将…纳入财政预算, 与合肥工业大学共建…: the action opens with its preposition
-        k = next((k for k in range(i + 2, min(n, i + 20)) if verb_at(k) and clause[k - 1] not in "的是"), None)
-        if k is not None:
-            return i, k, verb_at(k)
+    if v is None and i < n and clause[i] in PREPOSITIONS + "在":
+        # 为社区党组织提供…, 将…纳入财政预算, 与合肥工业大学共建…: the action opens with its preposition;
+        # a place (在街道层面成立了…) is set aside like a subject
+        for k in range(i + 1, min(n, i + 20)):
+            found = verb_at(k)
+            if found and clause[k - 1] not in "的是":
+                return (k if clause[i] == "在" else i), k, found
     if v is None or i >= n:
         return None
     return i, i, v
@@ -499,16 +609,16 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     a bare aim (提升…水平) or a verb with no object is not an action."""
     measure = codebook.themes.get("measure")
     start = _action_start(clause, codebook)
-    if start is None:
+    if start is None or measure is None:
         return None
     i, at, verb = start
-    obj = clause[at + len(verb):].strip()
+    obj = clause[at + len(verb) :].strip()
     if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
         return None
     if _has_any(clause, measure.not_actions) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
-    if obj.startswith("了") and not re.search(r"\d", obj):
-        return None  # 促进了…, 加强了…: an effect reported, not an action
+    if obj.startswith("了") and verb in measure.aim_verbs:
+        return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
     if verb in measure.aim_verbs and obj.rstrip("等").endswith(tuple(measure.aim_heads)):
         return None
     return i, verb, obj
@@ -519,19 +629,20 @@ def action(doc: Document) -> Iterator[dict | None]:
     """One concrete action per clause (docs/coding_protocol.md §6): a clause that opens with an action verb
     and names its object (改造老旧小区245个, 实施城市更新行动), outside headings, problem passages and the
     list of a year's expected targets."""
-    for r, a, b, verb, obj in doc.actions:
+    for r, a, b, _verb, _obj in doc.actions:
         yield doc.item(r, "measure", a, b, "action")
 
 
 def _actions(doc: Document) -> list[tuple]:
-    out = []
+    out: list[tuple] = []
     targets_para = None
     measure = doc.codebook.themes.get("measure")
     if measure is None:
         return out
     for _, r in doc.free():
-        if r.is_heading:
-            continue
+        path = list(r.section_path) if r.section_path is not None else []
+        if r.is_heading or section_theme(path, doc.codebook) == "problem":
+            continue  # headings are context; a section about problems states no measures
         if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
             targets_para = r.para_id
         if r.para_id == targets_para:
@@ -553,39 +664,59 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
     改造棚户区住房4432套、老旧小区325个 is one)."""
     cuts = [a]
     for k in range(a, b):
-        if text[k] == "、" and _action_start(text[k + 1:b], codebook) is not None \
-                and _action_start(text[cuts[-1]:k], codebook) is not None:
+        # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it
+        if (
+            text[k] == "、"
+            and _action_start(text[k + 1 : b], codebook) is not None
+            and action_of(text[cuts[-1] : k], codebook) is not None
+        ):
             cuts.append(k + 1)
     return [(x, (cuts[j + 1] - 1) if j + 1 < len(cuts) else b) for j, x in enumerate(cuts)]
 
 
-NOUN_DESCRIPTORS = re.compile(r"^(?:一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
-                              r"新一轮|一系列|各类|各级)")
+NOUN_DESCRIPTORS = re.compile(
+    r"^(?:一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
+    r"新一轮|一系列|各类|各级)"
+)
 
 
 @rule("named_object")
 def named_object(doc: Document) -> Iterator[dict | None]:
     """The carrier or mechanism an action works on, with its full name: the action's object, when it ends in a
     carrier's or mechanism's suffix (实施城市更新行动 → 城市更新行动; 落实耕地保护和粮食安全责任制 → the whole
-    name, coordinated modifiers kept). Objects listed with 、 are read one by one, unless they share a head (…等机制)."""
+    name, coordinated modifiers kept). Objects listed with 、 are read one by one, unless they share a head
+    (…等机制)."""
     codebook = doc.codebook
-    suffixes = [(n, tuple(sorted(t.suffixes, key=len, reverse=True))) for n, t in codebook.themes.items()
-                if t.suffixes and n in ("mechanism", "carrier")]
-    verbs = tuple(sorted(codebook.themes["measure"].action_verbs, key=len, reverse=True)) \
-        if "measure" in codebook.themes else ()
+    suffixes = [
+        (n, tuple(sorted(t.suffixes, key=len, reverse=True)))
+        for n, t in codebook.themes.items()
+        if t.suffixes and n in ("mechanism", "carrier")
+    ]
+    verbs = (
+        tuple(sorted(codebook.themes["measure"].action_verbs, key=len, reverse=True))
+        if "measure" in codebook.themes
+        else ()
+    )
     for r, a, b, verb, obj in doc.actions:
         text = r.text
         o0 = b - len(obj) if obj and text[:b].endswith(obj) else a + len(verb)
-        while True:  # 实施好…, 启动运营…: the object starts after every verb and particle of the chain
-            while o0 < b and text[o0] in " 　好":
+        while True:  # 实施好…, 建立了…, 启动运营…: the object starts after every verb and particle of the chain
+            while o0 < b and text[o0] in " 　好了起":
                 o0 += 1
-            nxt = next((v for v in verbs if text.startswith(v, o0)), None)
+            chained = codebook.phrases.lead_verbs.match(text, o0)
+            nxt = chained.group(0) if chained and chained.end() > o0 else None
             if nxt is None or b - o0 - len(nxt) < 3:
                 break
             o0 += len(nxt)
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
-        inner = next((k for k in range(o0 + 2, b - 2) if text.startswith(verbs, k)
-                      and any(text[o0:k].endswith(x) for _, sfx in suffixes for x in sfx)), None)
+        inner = next(
+            (
+                k
+                for k in range(o0 + 2, b - 2)
+                if text.startswith(verbs, k) and any(text[o0:k].endswith(x) for _, sfx in suffixes for x in sfx)
+            ),
+            None,
+        )
         if inner is not None:
             yield from _named(doc, r, [(o0, inner)], suffixes)
             o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
@@ -610,8 +741,8 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
         piece = re.sub(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$", "", piece)
         m = NOUN_DESCRIPTORS.match(piece)
         start = s + (m.end() if m else 0)
-        name = text[start:s + len(piece)]
-        bare = re.sub(r"[（(][^（）()]{1,6}[)）]$", "", name).rstrip("”\"")  # 社区居家养老服务中心（站）
+        name = text[start : s + len(piece)]
+        bare = re.sub(r"[（(][^（）()]{1,6}[)）]$", "", name).rstrip('”"')  # 社区居家养老服务中心（站）
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)]
             if ends and len(bare) > len(ends[0]):
@@ -626,6 +757,7 @@ rule("model")(None)
 def finish_items(items, codebook: Codebook):
     """Canonical names, one row per (document, theme, canonical item), sorted."""
     import pandas as pd
+
     if items.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     items = items.copy()
@@ -639,10 +771,14 @@ def finish_items(items, codebook: Codebook):
     items = items.drop_duplicates(["doc_id", "sent_id", "item"], keep="first")
     # a noun phrase inside a longer item of the same sentence adds nothing ("参与机制" in "共同参与机制")
     longer: dict[tuple, list[str]] = {}
-    for d, sid, t, it in zip(items.doc_id, items.sent_id, items.theme, items["item"]):
+    for d, sid, t, it in zip(items.doc_id, items.sent_id, items.theme, items["item"], strict=False):
         longer.setdefault((d, sid, t), []).append(it)
-    inside = [m == "noun_phrase" and any(it != o and it in o for o in longer[(d, sid, t)])
-              for d, sid, t, it, m in zip(items.doc_id, items.sent_id, items.theme, items["item"], items["method"])]
+    inside = [
+        m == "noun_phrase" and any(it != o and it in o for o in longer[(d, sid, t)])
+        for d, sid, t, it, m in zip(
+            items.doc_id, items.sent_id, items.theme, items["item"], items["method"], strict=False
+        )
+    ]
     items = items[~pd.Series(inside, index=items.index)]
     items = items.sort_values(["doc_id", "_rank", "start"], kind="stable")
     items = items.drop_duplicates(["doc_id", "theme", "canonical"], keep="first")
@@ -654,7 +790,9 @@ def finish_items(items, codebook: Codebook):
     return items[ITEM_COLUMNS].reset_index(drop=True)
 
 
-def add_model_items(items, sentences, model, codebook: Codebook, threshold: float, labelled: set[str] = frozenset()):
+def add_model_items(
+    items, sentences, model, codebook: Codebook, threshold: float, labelled: AbstractSet[str] = frozenset()
+):
     """Score every item by the classifier's probability of its theme for its evidence
     sentence, and add sentences the classifier is sure of (≥ threshold) that no rule
     coded.  Sentences the classifier was trained on (``labelled``, normalised texts)
@@ -662,6 +800,7 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
     import pandas as pd
 
     from .classifier import predict
+
     if sentences.empty:
         return items
     adding = "model" in codebook.rules
@@ -670,15 +809,17 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
     proba.index = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]])
     items = items.copy()
     if len(items):
-        keys = list(zip(items.doc_id, items.sent_id))
-        items["score"] = [round(float(proba.at[k, t]), 3) if t in proba.columns else None
-                          for k, t in zip(keys, items.theme)]
-    coded = set(zip(items.doc_id, items.sent_id))
+        keys = list(zip(items.doc_id, items.sent_id, strict=False))
+        items["score"] = [
+            round(float(proba.at[k, t]), 3) if t in proba.columns else None
+            for k, t in zip(keys, items.theme, strict=False)
+        ]
+    coded = set(zip(items.doc_id, items.sent_id, strict=False))
     themes = [t for t in proba.columns if t in codebook.themes]
     best = proba[themes].idxmax(axis=1)
     top = proba[themes].max(axis=1)
     rows = []
-    for k, ((doc_id, sid), theme, p) in enumerate(zip(proba.index, best, top)):
+    for k, ((doc_id, sid), theme, p) in enumerate(zip(proba.index, best, top, strict=False)):
         if not adding or p < threshold or (doc_id, sid) in coded:
             continue
         r = sents.iloc[k]
@@ -687,17 +828,31 @@ def add_model_items(items, sentences, model, codebook: Codebook, threshold: floa
         if r.is_heading or len(r.text) < 15:
             continue
         text = r.text
-        lead = r.item_lead if isinstance(r.item_lead, str) and r.item_lead else \
-            next((text[a:b] for a, b in _clauses(text) if b - a >= 4), text)
+        lead = (
+            r.item_lead
+            if isinstance(r.item_lead, str) and r.item_lead
+            else next((text[a:b] for a, b in _clauses(text) if b - a >= 4), text)
+        )
         phrase = normalise_item(lead[:40], theme, codebook)
         if len(phrase) < 4 or phrase.endswith(("方面", "是", "如下", "要求")):
             continue
         i = text.find(phrase)
-        rows.append({"doc_id": doc_id, "theme": theme, "item": phrase, "method": "model", "score": round(float(p), 3),
-                     "evidence": text, "start": int(r.start), "end": int(r.end),
-                     "item_start": int(r.start) + i if i >= 0 else None,
-                     "item_end": int(r.start) + i + len(phrase) if i >= 0 else None,
-                     "sent_id": int(sid), "section_path": list(r.section_path) if r.section_path is not None else []})
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "theme": theme,
+                "item": phrase,
+                "method": "model",
+                "score": round(float(p), 3),
+                "evidence": text,
+                "start": int(r.start),
+                "end": int(r.end),
+                "item_start": int(r.start) + i if i >= 0 else None,
+                "item_end": int(r.start) + i + len(phrase) if i >= 0 else None,
+                "sent_id": int(sid),
+                "section_path": list(r.section_path) if r.section_path is not None else [],
+            }
+        )
     if rows:
         items = pd.concat([items, pd.DataFrame(rows)], ignore_index=True)
     return finish_items(items, codebook)

@@ -1,4 +1,5 @@
 """The tables people read: theme items with their place and context, and the city × theme matrix."""
+
 from __future__ import annotations
 
 
@@ -9,8 +10,24 @@ def theme_tables(items, documents, codebook, lang: str = "zh"):
     it = items.merge(meta, on="doc_id", how="left")
     it["theme_label"] = it.theme.map(lambda t: codebook.label(t, lang))
     it["section"] = it.section_path.map(lambda p: " / ".join(p) if p is not None else "")
-    table = it[["doc_id", "city", "province", "year", "theme", "theme_label", "item", "canonical", "method", "score",
-                "evidence", "start", "end", "section"]].sort_values(["doc_id", "start", "theme", "item"], kind="stable")
+    table = it[
+        [
+            "doc_id",
+            "city",
+            "province",
+            "year",
+            "theme",
+            "theme_label",
+            "item",
+            "canonical",
+            "method",
+            "score",
+            "evidence",
+            "start",
+            "end",
+            "section",
+        ]
+    ].sort_values(["doc_id", "start", "theme", "item"], kind="stable")
     docs = documents.assign(city=documents.city.fillna("(unknown)"))
     it["city"] = it.city.fillna("(unknown)")
     counts = it.pivot_table(index="city", columns="theme", values="item", aggfunc="count", fill_value=0)

@@ -1,25 +1,37 @@
-import csv, re, random, hashlib
+import csv
+import random
+import re
 from pathlib import Path
-SRC = Path('../shared/corpora/cities-2024/txt')
-names = sorted(p.stem for p in SRC.glob('*.txt'))
+
+SRC = Path("../shared/corpora/cities-2024/txt")
+names = sorted(p.stem for p in SRC.glob("*.txt"))
 test = sorted(random.Random(2024).sample(names, 24))
-with open('tests/gold/split.csv', 'w', newline='', encoding='utf-8') as f:
-    w = csv.writer(f); w.writerow(['city', 'part'])
-    for n in names: w.writerow([n, 'test' if n in test else 'dev'])
+with open("tests/gold/split.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["city", "part"])
+    for n in names:
+        w.writerow([n, "test" if n in test else "dev"])
 rows = []
 for city in test:
     lines = []
-    for l in (SRC / f'{city}.txt').read_text(encoding='utf-8').splitlines():
-        if len(l) <= 1500:
-            lines.append(l); continue
-        buf = ''
-        for s in re.findall(r'[^。]*。|[^。]+$', l):
+    for ln in (SRC / f"{city}.txt").read_text(encoding="utf-8").splitlines():
+        if len(ln) <= 1500:
+            lines.append(ln)
+            continue
+        buf = ""
+        for s in re.findall(r"[^。]*。|[^。]+$", ln):
             buf += s
-            if len(buf) >= 500: lines.append(buf); buf = ''
-        if buf: lines.append(buf)
-    cand = [(i, l.strip()) for i, l in enumerate(lines) if len(l.strip()) >= 80 and '。' in l and i > 5]
-    for i, l in sorted(random.Random(f'2024:{city}').sample(cand, 2)):
-        rows.append([f'{city}-{i:03d}', city, i, l])
-with open('tests/gold/paragraphs.csv', 'w', newline='', encoding='utf-8') as f:
-    w = csv.writer(f); w.writerow(['para_key', 'city', 'line', 'text']); w.writerows(rows)
-print(test); print(len(rows), sum(len(r[3]) for r in rows))
+            if len(buf) >= 500:
+                lines.append(buf)
+                buf = ""
+        if buf:
+            lines.append(buf)
+    cand = [(i, ln.strip()) for i, ln in enumerate(lines) if len(ln.strip()) >= 80 and "。" in ln and i > 5]
+    for i, ln in sorted(random.Random(f"2024:{city}").sample(cand, 2)):
+        rows.append([f"{city}-{i:03d}", city, i, ln])
+with open("tests/gold/paragraphs.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["para_key", "city", "line", "text"])
+    w.writerows(rows)
+print(test)
+print(len(rows), sum(len(r[3]) for r in rows))

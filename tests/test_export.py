@@ -63,7 +63,11 @@ def test_excel_workbook(exported):
         assert ws.column_dimensions["A"].width >= 8
     items = pd.read_excel(out / "tables" / "results.xlsx", sheet_name="theme_items")
     assert "共同参与机制" in set(items["item"]) and items.evidence.str.contains("社区").any()
-    assert wb["theme_items"].column_dimensions["K"].width > 20  # the evidence column is wide
+    from openpyxl.utils import get_column_letter
+
+    header = [c.value for c in wb["theme_items"][1]]
+    evidence = get_column_letter(header.index("evidence") + 1)
+    assert wb["theme_items"].column_dimensions[evidence].width > 20  # the evidence column is wide
 
 
 def test_latex_tables_escape_and_booktabs(exported):

@@ -77,7 +77,7 @@ def test_protocol_examples():
 
 
 # what the rules reached when they were written (docs/evaluation.md); raise, never lower
-FLOOR_EXAMPLES = 0.79
+FLOOR_EXAMPLES = 0.80
 FLOOR_COUNTER = 0.88
 
 

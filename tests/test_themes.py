@@ -59,7 +59,7 @@ def test_seed_items_against_the_span_annotation(seed_items):
     assert located.start.notna().all()
     scores = evaluate_spans(items, located, paras, ["problem", "mechanism", "carrier", "measure"]).set_index("theme")
     print(scores.to_string())
-    assert scores.loc["all", "overlap_precision"] >= 0.55 and scores.loc["all", "overlap_recall"] >= 0.35
+    assert scores.loc["all", "overlap_precision"] >= 0.60 and scores.loc["all", "overlap_recall"] >= 0.60
 
 
 def test_items_point_at_their_evidence(seed_items):

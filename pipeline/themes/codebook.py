@@ -100,9 +100,11 @@ class Phrases:
     nominal_pos: frozenset[str]  # POS tags that may stand inside a noun phrase
     subjects: tuple[str, ...] = ()  # set aside before a measure's verb (longest first)
     manner_adverbs: tuple[str, ...] = ()  # outside a measure's span (longest first)
+    prepositions: tuple[str, ...] = ()  # a measure may open with one (为社区党组织提供…)
 
 
 PHRASE_FIELDS = (
+    "prepositions",
     "lead_adverbs",
     "lead_verbs",
     "lead_conjunctions",
@@ -142,6 +144,7 @@ def parse_phrases(data, source: str) -> Phrases:
         frozenset(lists["nominal_pos"]),
         longest_first(lists["subjects"]),
         longest_first(lists["manner_adverbs"]),
+        tuple(lists["prepositions"]),
     )
 
 

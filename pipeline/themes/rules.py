@@ -48,6 +48,9 @@ ITEM_COLUMNS = [
     "item_end",
     "sent_id",
     "section_path",
+    "action",
+    "object",
+    "target",
 ]
 
 
@@ -276,7 +279,7 @@ class Document:
             self.tokens.setdefault(int(sid), []).append((w, int(a), int(b)))
         self.problem = codebook.themes.get("problem")
 
-    def item(self, r, theme: str, a: int, b: int, method: str) -> dict | None:
+    def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:
         """The row of an item found at ``text[a:b]`` of sentence ``r``, trimmed; None when it says nothing."""
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
@@ -302,6 +305,7 @@ class Document:
             "item_end": s0 + i + len(phrase) if i >= 0 else None,
             "sent_id": int(r.sent_id),
             "section_path": list(r.section_path) if r.section_path is not None else [],
+            **fields,
         }
 
     @cached_property
@@ -436,11 +440,6 @@ def enum(doc: Document) -> Iterator[dict | None]:
     yield from doc.enumerated[0]
 
 
-# headings of a section of recommendations (a community report's 对策和建议): its numbered headings are measures
-# when they state an action; a work report's plan headings (（一）全面加强政治建设) are not
-STRONG_MEASURE_CUES = ("对策", "建议", "措施", "举措", "思路", "路径", "途径", "做法")
-
-
 def _enumerated(doc: Document) -> tuple[list[dict | None], set[int]]:
     codebook = doc.codebook
     out: list[dict | None] = []
@@ -469,7 +468,8 @@ def _enumerated(doc: Document) -> tuple[list[dict | None], set[int]]:
         ct = content_theme(r.item_lead, codebook)
         theme = next((name for name in codebook.precedence if name in (ct, sec)), None)
         if theme == "measure" and not (
-            action_of(r.item_lead, codebook) and (not r.is_heading or _has_any(" ".join(parent), STRONG_MEASURE_CUES))
+            action_of(r.item_lead, codebook)
+            and (not r.is_heading or _has_any(" ".join(parent), codebook.themes["measure"].section_words))
         ):
             continue  # a heading or slogan is context (section_path), not a measure; actions are coded as such
         if not theme:
@@ -559,7 +559,6 @@ QUANTITY = re.compile(
 FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
 
 
-PREPOSITIONS = "为将把向与同对由在给"
 # "六大行动", "十大工程": a count of the report's own programmes, not a name
 COUNTED_GENERIC = re.compile(
     r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)"
@@ -592,7 +591,7 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
             break
         i += len(word)
     v = verb_at(i)
-    if v is None and i < n and clause[i] in PREPOSITIONS + "在":
+    if v is None and i < n and clause[i] in ph.prepositions + ("在",):
         # 为社区党组织提供…, 将…纳入财政预算, 与合肥工业大学共建…: the action opens with its preposition;
         # a place (在街道层面成立了…) is set aside like a subject
         for k in range(i + 1, min(n, i + 20)):
@@ -629,8 +628,22 @@ def action(doc: Document) -> Iterator[dict | None]:
     """One concrete action per clause (docs/coding_protocol.md §6): a clause that opens with an action verb
     and names its object (改造老旧小区245个, 实施城市更新行动), outside headings, problem passages and the
     list of a year's expected targets."""
-    for r, a, b, _verb, _obj in doc.actions:
-        yield doc.item(r, "measure", a, b, "action")
+    for r, a, b, verb, _obj in doc.actions:
+        span = r.text[a:b]
+        at = span.find(verb)
+        rest = span[at + len(verb) :] if at >= 0 else span
+        target = QUANTITY.search(rest)
+        obj = rest[: target.start()] if target and target.start() > 0 else rest
+        yield doc.item(
+            r,
+            "measure",
+            a,
+            b,
+            "action",
+            action=verb,
+            object=obj.strip("了 　"),
+            target=target.group(0) if target else None,
+        )
 
 
 def _actions(doc: Document) -> list[tuple]:
@@ -754,6 +767,30 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
 rule("model")(None)
 
 
+GRADE = re.compile(r"^(?:A{1,5}级?|[一二三四五]星级?)(?=[\u4e00-\u9fff])")
+BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[)）]")
+
+
+def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
+    """The name one practice goes by across spellings and documents (docs/coding_protocol.md §9): the codebook's
+    alias, else the item without quotes, footnotes, quantities and grades, a one- or two-character alternation
+    joined (河（湖）长制 → 河湖长制) and other bracketed insertions dropped (长三角（东台）康养基地 → 长三角康养基地);
+    a carrier or mechanism also without its governing verb (调整社区养老服务驿站 → 社区养老服务驿站)."""
+    alias = codebook.canonical_of(item)
+    if alias != item:
+        return alias
+    s = re.sub(r"[“”\"'《》]", "", item)
+    s = FOOTNOTE.sub("", s)
+    s = BRACKETED.sub(lambda m: m.group(1) if len(m.group(1)) <= 2 and m.end() < len(s) else "", s)
+    if theme == "measure":
+        s = QUANTITY.sub("", s).rstrip("、，, ")
+    else:
+        s = codebook.phrases.lead_verbs.sub("", s) if len(codebook.phrases.lead_verbs.sub("", s)) >= 3 else s
+        s = GRADE.sub("", s)
+    s = s.strip()
+    return codebook.canonical_of(s) if len(s) >= 2 else item
+
+
 def finish_items(items, codebook: Codebook):
     """Canonical names, one row per (document, theme, canonical item), sorted."""
     import pandas as pd
@@ -761,7 +798,7 @@ def finish_items(items, codebook: Codebook):
     if items.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     items = items.copy()
-    items["canonical"] = [codebook.canonical_of(i) for i in items["item"]]
+    items["canonical"] = [canonical_name(i, t, codebook) for i, t in zip(items["item"], items["theme"], strict=True)]
     rank = method_rank(codebook)
     items["_rank"] = items["method"].map(rank).fillna(len(rank))
     # an item coded under two themes keeps the theme that comes first in the precedence

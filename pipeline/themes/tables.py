@@ -8,6 +8,9 @@ def theme_tables(items, documents, codebook, lang: str = "zh"):
     documents, characters, item counts per theme and rates per 10,000 characters."""
     meta = documents[["doc_id", "title", "province", "city", "year", "n_chars"]]
     it = items.merge(meta, on="doc_id", how="left")
+    for col in ("action", "object", "target"):  # items cached by an earlier version lack the measure fields
+        if col not in it:
+            it[col] = None
     it["theme_label"] = it.theme.map(lambda t: codebook.label(t, lang))
     it["section"] = it.section_path.map(lambda p: " / ".join(p) if p is not None else "")
     table = it[
@@ -22,6 +25,9 @@ def theme_tables(items, documents, codebook, lang: str = "zh"):
             "canonical",
             "method",
             "score",
+            "action",
+            "object",
+            "target",
             "evidence",
             "start",
             "end",

@@ -147,7 +147,7 @@ def theme_model(ctx: Context, codebook):
     labels = load_labels(label_files, list(codebook.themes))
     lexicon = ctx.resource("userdict")
     key = ctx.key("models", only=MODEL_VERSION)
-    path = ctx.cache.root / "models" / f"theme_classifier_{key}.joblib"
+    path = ctx.cache.root / "models" / f"{key}.joblib"  # the file name is the key, so prune keeps it
     model = catalog.load_model(path) if path.exists() else None
     if model is None or not catalog.artifact_path(ctx.out, "classifier_metrics").exists():
         metrics = cross_validate(labels, str(lexicon), ctx.params["seed"], p["cv_folds"])

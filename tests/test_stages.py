@@ -173,6 +173,7 @@ def test_prune_keeps_what_the_last_run_used(small, tmp_path):
     tokens = out / "cache" / "tokens"
     assert len(list(tokens.glob("*"))) == 2 * len(SEEDS)  # the old dictionary's entries are still there
     removed = runner.prune(STAGES, out)
+    assert list((out / "cache" / "models").glob("*")), "prune deleted the classifier the last run used"
     assert removed["tokens"] == len(SEEDS) and len(list(tokens.glob("*"))) == len(SEEDS)
     again = run(corpus, out, p, use_manifest=False)
     assert _reran(again) == []

@@ -293,6 +293,12 @@ class Document:
         ):
             return None
         i = text.find(phrase, a)
+        # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制
+        for o, c in (("“", "”"), ("（", "）"), ("(", ")")):
+            if i > 0 and phrase.count(c) > phrase.count(o):
+                j = text.rfind(o, max(0, i - 25), i)
+                if j >= 0:
+                    phrase, i = text[j : i + len(phrase)], j
         return {
             "doc_id": self.doc_id,
             "theme": theme,

@@ -93,7 +93,13 @@ def write_table(df, target: Path | str, bom: bool = False) -> Path:
         elif target.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
-            df.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
+            from .text import neutralise_formula
+
+            safe = df.copy()  # the caller's frame is not changed
+            for c in df.columns:
+                if df[c].dtype == object or str(df[c].dtype) in ("string", "str"):
+                    safe[c] = df[c].map(neutralise_formula)
+            safe.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
     return target
 
 

@@ -43,6 +43,16 @@ FIRST_MARKER = re.compile(r"一是要|一是|一要|第一|首先|1[、．.]|[�
 # a token that is only an enumeration word (一是, 第三, 首先)
 ENUM_WORD = re.compile(rf"[{CN_NUM}]+[是要]|第[{CN_NUM}]+|首先|其次")
 
+# a cell opening with one of these is a formula to a spreadsheet (OWASP, "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so that it stays text; anything
+    else unchanged."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 PUNCT = re.compile(r"[\s\u3000，,。.；;：:、！!？?“”\"'（）()《》【】\[\]—\-…·]")
 
 

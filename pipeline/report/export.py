@@ -50,6 +50,10 @@ def build_workbook(
             df.to_excel(xl, sheet_name=name, index=False)
             ws = xl.sheets[name]
             ws.freeze_panes = "A2"
+            for row in ws.iter_rows(min_row=2):  # scraped text opening with = is a string here, never a formula
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for j, col in enumerate(df.columns, start=1):

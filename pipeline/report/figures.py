@@ -98,6 +98,7 @@ def setup_style(font_size: float = 8.0) -> str:
             "savefig.bbox": "tight",
             "savefig.pad_inches": 0.02,
             "svg.hashsalt": "pipeline",  # stable ids in SVG output
+            "text.parse_math": False,  # document text with $…$ is text, not a formula to typeset
             "pdf.compression": 6,
         }
     )

@@ -7,11 +7,13 @@ renamed into place, so an interrupted run never leaves a half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io as _io
 import json
 import os
-import pickle
 import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -181,6 +183,12 @@ def write_run_record(out_dir: Path | str, record: dict) -> Path:
     )
 
 
+def _discard(path: Path, error: Exception) -> None:
+    print(f"cache entry {path} is unreadable ({type(error).__name__}: {error}); recomputing it", file=sys.stderr)
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
 class Cache:
     """Per-document results on disk, keyed by content hash and version.
 
@@ -203,7 +211,8 @@ class Cache:
             return None
         try:
             return feather.read_table(p)
-        except (OSError, ValueError):  # a damaged entry is recomputed
+        except (OSError, ValueError) as e:  # a damaged entry is recomputed
+            _discard(p, e)
             return None
 
     def put(self, kind: str, key: str, table) -> None:
@@ -213,18 +222,20 @@ class Cache:
         with atomic_path(self.path(kind, key)) as tmp:
             feather.write_feather(table, tmp)
 
-    def get_object(self, kind: str, key: str):
-        p = self.root / kind / f"{key}.pkl"
+    def get_json(self, kind: str, key: str):
+        """A cached JSON value, or None.  Caches hold data only (JSON, Arrow): reading one can never run code,
+        whoever wrote the output folder.  An unreadable entry is named, deleted and recomputed."""
+        p = self.root / kind / f"{key}.json"
         if not p.exists():
             return None
         try:
-            with open(p, "rb") as f:
-                return pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            _discard(p, e)
             return None
 
-    def put_object(self, kind: str, key: str, obj) -> None:
-        write_bytes(self.root / kind / f"{key}.pkl", pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    def put_json(self, kind: str, key: str, value) -> None:
+        write_text(self.root / kind / f"{key}.json", json.dumps(value, ensure_ascii=False, sort_keys=True))
 
     def read_record(self, stage: str) -> dict | None:
         """What the last run of a stage recorded (fingerprint, inputs, outputs, result), or None."""
@@ -251,17 +262,62 @@ class Cache:
         return n
 
 
+def _installation_key() -> bytes:
+    """A secret of this installation (user config folder, created once): model files are signed with it."""
+    import platformdirs
+
+    path = Path(platformdirs.user_config_dir("policy-pipeline")) / "model-signing-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(os.urandom(32))
+            os.chmod(tmp, 0o600)
+        os.chmod(path, 0o600)
+    return path.read_bytes()
+
+
+def _signature(data: bytes) -> str:
+    import hmac
+
+    return hmac.new(_installation_key(), data, hashlib.sha256).hexdigest()
+
+
 def save_model(path: Path | str, model) -> None:
+    """A fitted model (joblib) with a keyed hash beside it (``.sig``): only this installation can make one
+    that :func:`load_model` accepts."""
     import joblib
 
-    with atomic_path(path) as tmp:
-        joblib.dump(model, tmp)
+    path = Path(path)
+    buf = _io.BytesIO()
+    joblib.dump(model, buf)
+    data = buf.getvalue()
+    write_bytes(path, data)
+    write_text(path.with_name(path.name + ".sig"), _signature(data))
 
 
 def load_model(path: Path | str):
+    """The model saved by this installation at ``path``, or None.  A file without a valid signature (copied
+    from someone else's output folder, edited, damaged) is never unpickled: unpickling runs code."""
+    import hmac
+
     import joblib
 
+    path = Path(path)
+    sig = path.with_name(path.name + ".sig")
     try:
-        return joblib.load(path)
-    except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError):
+        data = path.read_bytes()
+        ok = sig.exists() and hmac.compare_digest(sig.read_text(encoding="ascii").strip(), _signature(data))
+    except (OSError, ValueError) as e:
+        _discard(path, e)
+        return None
+    if not ok:
+        print(
+            f"model {path} was not written by this installation (no valid signature); training a new one",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return joblib.load(_io.BytesIO(data))
+    except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError) as e:
+        _discard(path, e)
         return None

@@ -161,6 +161,7 @@ def theme_model(ctx: Context, codebook):
 def themes(ctx: Context) -> dict:
     """sentences + tokens → theme items (the codebook's rules, then the classifier), tables."""
     import pandas as pd
+    import pyarrow as pa
 
     from .themes.codebook import load_codebook
     from .themes.rules import add_model_items, dictionary_pos, extract_items
@@ -175,11 +176,11 @@ def themes(ctx: Context) -> dict:
     keys = {r.doc_id: ctx.key("themes", r.text, r.title, upstream=["segment"]) for r in documents.itertuples()}
     parts, missing = [], []
     for doc_id in sorted(keys):
-        hit = ctx.cache.get_object("themes", keys[doc_id])
+        hit = ctx.cache.get("themes", keys[doc_id])
         if hit is None:
             missing.append(doc_id)
         else:
-            parts.append(hit)
+            parts.append(hit.to_pandas())
     if missing:
         sentences = catalog.read_artifact(ctx.out, "sentences")
         tokens = catalog.read_artifact(ctx.out, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
@@ -189,8 +190,9 @@ def themes(ctx: Context) -> dict:
         new = add_model_items(new, sentences, model, codebook, float(p["model_threshold"]), set(labels.key))
         for doc_id in missing:
             part = new[new.doc_id == doc_id].reset_index(drop=True)
-            ctx.cache.put_object("themes", keys[doc_id], part)
-            parts.append(part)
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            ctx.cache.put("themes", keys[doc_id], table)
+            parts.append(table.to_pandas())  # as a warm run will read it back: cold and warm give the same bytes
     items = pd.concat([x for x in parts if len(x)] or parts[:1], ignore_index=True)
     items = items.sort_values(["doc_id", "start", "theme", "item"], kind="stable").reset_index(drop=True)
     items["item_start"] = items["item_start"].astype("Int64")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 from conftest import CORPUS, SEEDS
@@ -60,3 +61,142 @@ def test_dollar_signs_in_document_text_are_not_typeset(tmp_path):
     assert paths and all(p.exists() for p in paths)
     assert ax.title.get_text() == label
     plt.close(fig)
+
+
+class _Tripwire:
+    """Unpickling this writes a file: proof that a pickle ran code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (Path(self.path).write_text, ("ran",))
+
+
+def test_a_model_file_from_elsewhere_is_never_unpickled(tmp_path):
+    import pickle
+
+    trip = tmp_path / "tripwire"
+    planted = tmp_path / "cache" / "models" / "abc.joblib"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(pickle.dumps(_Tripwire(trip)))
+    assert catalog.load_model(planted) is None and not trip.exists()
+    (planted.parent / "abc.joblib.sig").write_text("0" * 64)  # a forged signature changes nothing
+    assert catalog.load_model(planted) is None and not trip.exists()
+    catalog.save_model(planted, {"weights": [1, 2, 3]})  # what this installation wrote loads
+    assert catalog.load_model(planted) == {"weights": [1, 2, 3]}
+
+
+def test_caches_hold_no_pickles_and_a_damaged_entry_is_recomputed(tmp_path, params, capsys):
+    from pipeline.stages import run
+
+    out = tmp_path / "out"
+    first = run(CORPUS, out, params, use_manifest=False)
+    cache = out / "cache"
+    kinds = {p.parent.name: p.suffix for p in cache.glob("*/*")}
+    assert kinds.get("clean") == ".json" and kinds.get("places") == ".json" and kinds.get("themes") == ".arrow"
+    assert not list(cache.rglob("*.pkl"))
+    before = {a: (out / "data" / f"{a}.parquet").read_bytes() for a in ("documents", "themes")}
+    victim = sorted((cache / "clean").glob("*.json"))[0]
+    victim.write_bytes(b"\x80\x04garbage")
+    for f in (cache / "themes").glob("*.arrow"):
+        f.write_bytes(b"not arrow")
+    (cache / "ingest.json").unlink()  # force the stages to look at their entries again
+    (cache / "themes.json").unlink()
+    again = run(CORPUS, out, params, use_manifest=False)
+    err = capsys.readouterr().err
+    assert str(victim) in err and "unreadable" in err
+    assert {a: (out / "data" / f"{a}.parquet").read_bytes() for a in ("documents", "themes")} == before
+    assert first["themes"]["items"] == again["themes"]["items"]
+
+
+def _seed(name: str) -> bytes:
+    return (CORPUS / "raw" / f"{SEEDS[name]}.txt").read_bytes()
+
+
+def test_a_hostile_manifest_is_reported_row_by_row_and_never_guessed(tmp_path, params):
+    from pipeline.ingest import ingest_corpus
+
+    corpus = tmp_path / "c"
+    for sub, name in (("a", "qingdao"), ("b", "harbin")):
+        (corpus / "raw" / sub).mkdir(parents=True)
+        (corpus / "raw" / sub / "report.txt").write_bytes(_seed(name))
+    (corpus / "raw" / "dalian.txt").write_bytes(_seed("dalian"))
+    (corpus / "raw" / "mudanjiang.txt").write_bytes(_seed("mudanjiang"))
+    (corpus / "raw" / "rows.csv").write_text(
+        "title,date,text\n报告一,待定," + SEED.replace("\n", " ")[:400] + "\n", encoding="utf-8"
+    )
+    (corpus / "manifest.csv").write_text(
+        "file,doc_id,city,date,year,colour\n"
+        "report.txt,r,大连市,,,red\n"  # row 2: matches raw/a and raw/b
+        "dalian.txt,same,,2020-13-45,20x0,\n"  # row 3: impossible date, no year
+        "mudanjiang.txt,same,,31/12/2008,,\n"  # row 4: duplicate doc_id; a day-first date
+        "missing.txt,m,,,,\n"  # row 5: no such file
+        "raw/dalian.txt,again,,,,\n",  # row 6: a second row for the same document
+        encoding="utf-8",
+    )
+    docs, _, log = ingest_corpus(corpus, params)
+    by_file = docs.set_index("source_file")
+    messages = " | ".join(f"{f}: {m}" for f, m in zip(log.source_file, log.message, strict=True))
+    assert "manifest.csv:2" in messages and "matches 2 files" in messages
+    assert "manifest.csv:3" in messages and "'2020-13-45' is not a calendar date" in messages
+    assert "'20x0' is not a year" in messages
+    assert "doc_id 'same' is given in rows 3, 4" in messages
+    assert "manifest.csv:5" in messages and "'missing.txt' is not in the corpus" in messages
+    assert "manifest.csv:6" in messages and "already described in row 3" in messages
+    assert "unknown column(s) ['colour']" in messages
+    assert "date '待定' is not a calendar date" in messages
+    # nothing ambiguous or invalid was applied
+    assert (by_file.loc[["raw/a/report.txt", "raw/b/report.txt"], "city_source"] != "manifest").all()
+    assert set(docs.doc_id).isdisjoint({"r", "same", "again"})
+    assert by_file.loc["raw/dalian.txt", "date_source"] != "manifest"
+    assert by_file.loc["raw/mudanjiang.txt", "date"] == "2008-12-31"
+    assert "raw/rows.csv#1" in by_file.index  # the table row with a bad date is still read
+
+
+def test_dates_people_write(tmp_path):
+    from pipeline.ingest.manifest import parse_date
+
+    assert parse_date("2008-12-31") == parse_date("2008/12/31") == parse_date("2008年12月31日") == "2008-12-31"
+    assert parse_date("31/12/2008") == parse_date("12/31/2008") == parse_date("20081231") == "2008-12-31"
+    for bad in ("2020-13-45", "2021-02-29", "01/02/2008", "not a date", "待定", ""):
+        assert parse_date(bad) is None, bad
+
+
+def test_unreadable_broken_and_foreign_inputs_each_get_a_line(tmp_path, params, monkeypatch):
+    from pipeline import catalog as cat
+    from pipeline.ingest import ingest_corpus
+
+    raw = tmp_path / "c" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "good.txt").write_bytes(_seed("qingdao"))
+    (raw / "locked.txt").write_bytes(_seed("harbin"))
+    (raw / "english.txt").write_text("The State Council met on Monday to discuss the economy. " * 20, encoding="utf-8")
+    (raw / "dots.txt").write_text("……，。！？" * 50, encoding="utf-8")
+    short = next(x.strip() for x in SEED.splitlines() if "。" in x and 60 < len(x.strip()) < 190)
+    (raw / "short.txt").write_text(short, encoding="utf-8")
+    line = SEED.replace("\n", " ")[:300]
+    (raw / "rows.jsonl").write_text(
+        f'{{"title": "一", "text": "{line}"}}\n{{broken\n{{"title": "二", "text": "{line}。"}}\n', encoding="utf-8"
+    )
+    (raw / "gone.txt").symlink_to(raw / "nowhere.txt")
+    (raw / "loop.txt").symlink_to(raw / "loop.txt")
+    real = cat.read_file_bytes
+
+    def locked(path):
+        if Path(path).name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(cat, "read_file_bytes", locked)
+    docs, _, log = ingest_corpus(tmp_path / "c", params, use_manifest=False)
+    lines = {f: (s, m) for f, s, m in zip(log.source_file, log.status, log.message, strict=True)}
+    assert lines["raw/locked.txt"] == ("skipped", "cannot be read (Permission denied)")
+    assert lines["raw/english.txt"][0] == "skipped" and "no Chinese text" in lines["raw/english.txt"][1]
+    assert lines["raw/dots.txt"][0] == "skipped"
+    assert lines["raw/short.txt"][0] == "warning" and "characters of text" in lines["raw/short.txt"][1]
+    assert "line 2 is not valid JSON" in lines["raw/rows.jsonl#1"][1]
+    assert lines["raw/gone.txt"][0] == "skipped" and lines["raw/loop.txt"][0] == "skipped"
+    kept = set(docs.source_file)
+    assert {"raw/good.txt", "raw/short.txt", "raw/rows.jsonl#1", "raw/rows.jsonl#2"} <= kept  # the rest goes on
+    assert not kept & {"raw/english.txt", "raw/dots.txt", "raw/locked.txt"}

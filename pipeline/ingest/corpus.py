@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,10 +23,12 @@ from joblib import Parallel, delayed
 
 from .. import catalog
 from ..config import resource_files
-from .clean import CleanResult, Rules, clean_text, to_simplified
+from .clean import CJK_RE, CleanResult, Rules, clean_text, to_simplified
+from .manifest import check_manifest, parse_date
 from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
-from .places import attribute, load_gazetteer
+from .places import Attribution, attribute, load_gazetteer
 from .readers import RawDoc, ReadError, read_bytes
+from .tracked import Removal
 
 FIELDS = ["title", "date", "year", "province", "city", "district", "publisher", "genre", "url"]
 DOC_COLUMNS = (
@@ -113,8 +115,33 @@ def _cached_file(path: Path, rel: str, max_bytes: int, key, cache: catalog.Cache
     big = _too_big(path, rel, max_bytes)
     if big:
         return big, None
-    k = key("clean", catalog.sha256_bytes(catalog.read_file_bytes(path)), rel, only=CLEAN_VERSION)
-    return cache.get_object("clean", k), k
+    try:
+        data = catalog.read_file_bytes(path)
+    except OSError as e:
+        return ([], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")]), None
+    k = key("clean", catalog.sha256_bytes(data), rel, only=CLEAN_VERSION)
+    hit = cache.get_json("clean", k)
+    return (_processed_from_json(hit) if hit is not None else None), k
+
+
+def _processed_to_json(result) -> dict:
+    """A read and cleaned file as plain data, for the cache (which holds no pickles)."""
+    pairs, sha, problems = result
+    return {
+        "sha": sha,
+        "problems": [asdict(p) for p in problems],
+        "docs": [{"doc": asdict(d), "clean": asdict(c) if isinstance(c, CleanResult) else c} for d, c in pairs],
+    }
+
+
+def _processed_from_json(data: dict):
+    pairs = []
+    for entry in data["docs"]:
+        c = entry["clean"]
+        if isinstance(c, dict):
+            c = CleanResult(**{**c, "removals": [Removal(**r) for r in c["removals"]]})
+        pairs.append((RawDoc(**entry["doc"]), c))
+    return pairs, data["sha"], [Problem(**p) for p in data["problems"]]
 
 
 def _process_file(
@@ -124,7 +151,10 @@ def _process_file(
     big = _too_big(path, rel, max_bytes)
     if big:
         return big
-    data = catalog.read_file_bytes(path)
+    try:
+        data = catalog.read_file_bytes(path)
+    except OSError as e:
+        return [], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")]
     sha = catalog.sha256_bytes(data)
     result: tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]
     try:
@@ -136,30 +166,68 @@ def _process_file(
         result = ([(d, _clean_one(d, rules)) for d in docs], sha, [])
     if cache is not None:
         assert key is not None  # _cached_file gives every file it misses a key when there is a cache
-        cache.put_object("clean", key, result)
+        cache.put_json("clean", key, _processed_to_json(result))
     return result
 
 
-def _manifest_lookup(manifest: pd.DataFrame | None) -> dict[str, dict]:
-    if manifest is None:
-        return {}
-    out = {}
-    for row in manifest.to_dict("records"):
-        f = str(row.get("file", "")).strip().replace("\\", "/")
-        if f:
-            out[f] = {k: v for k, v in row.items() if isinstance(v, str) and v.strip()}
+def _unreachable(root: Path, corpus: Path, exclude: list[str]) -> list[Problem]:
+    """What lies below the corpus folder but cannot be read at all: a link to nothing, a link loop, a folder
+    that cannot be opened.  Each gets a line instead of vanishing."""
+    import os
+
+    out: list[Problem] = []
+
+    def rel(p) -> str:
+        return Path(p).relative_to(corpus).as_posix()
+
+    def unreadable(e: OSError) -> None:
+        out.append(Problem(rel(e.filename), "skipped", f"folder cannot be read ({e.strerror})"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in exclude]
+        for name in dirs + files:
+            p = Path(folder) / name
+            if not name.startswith(".") and name not in exclude and p.is_symlink() and not p.exists():
+                out.append(Problem(rel(p), "skipped", "a link to nothing (or a loop of links)"))
     return out
 
 
-def _find_manifest_row(lookup: dict[str, dict], rel: str) -> dict:
-    """Match on the path relative to the corpus, to raw/, or on the bare name."""
-    if rel in lookup:
-        return lookup[rel]
-    short = rel[4:] if rel.startswith("raw/") else rel
-    if short in lookup:
-        return lookup[short]
-    base = short.rsplit("/", 1)[-1]
-    return lookup.get(base, {})
+def _text_problems(doc: RawDoc, res: CleanResult | str, p_ing: dict) -> tuple[str | None, list[Problem]]:
+    """(why the document is not kept, or None; notes on what is suspicious about it)."""
+    notes = [Problem(doc.source_file, "warning", w) for w in doc.warnings]
+    if isinstance(res, str):
+        return res, notes
+    if not res.text.strip():
+        return "no text left after cleaning (all page furniture?)", notes
+    n_cjk = len(CJK_RE.findall(res.text))
+    if n_cjk < int(p_ing["min_chinese_chars"]):
+        return (
+            f"no Chinese text to speak of ({n_cjk} Chinese characters of {len(res.text)}; "
+            f"ingest.min_chinese_chars is {p_ing['min_chinese_chars']})",
+            notes,
+        )
+    if len(res.text) < int(p_ing["short_chars"]):
+        notes.append(Problem(doc.source_file, "warning", f"only {len(res.text)} characters of text after cleaning"))
+    return None, notes
+
+
+def _with_checked_date(doc: RawDoc, problems: list[Problem]) -> RawDoc:
+    """The document without a stated date that is not a calendar date (a table's 待定), which is reported."""
+    stated = doc.meta.get("date")
+    if not stated or parse_date(stated) is not None:
+        return doc
+    problems.append(Problem(doc.source_file, "warning", f"date '{stated}' is not a calendar date: not used"))
+    return replace(doc, meta={k: v for k, v in doc.meta.items() if k != "date"})
+
+
+def _manifest(path: Path | str | None, rels: list[str]) -> tuple[dict[str, dict], list[Problem]]:
+    """The checked manifest (document key → values to apply) and one problem line per row or value refused."""
+    if not path:
+        return {}, []
+    manifest = catalog.read_manifest(path)
+    lookup, found = check_manifest(manifest.to_dict("records"), list(manifest.columns), rels)
+    name = Path(str(path)).name
+    return lookup, [Problem(f"{name}:{p.row}" if p.row else name, "manifest", p.message) for p in found]
 
 
 # what a place attribution's cache key depends on, besides the text
@@ -231,11 +299,12 @@ def build_document(
     att = None
     if cache is not None:
         k = key("places", cleaned.text, place_title, stem, only=PLACE_VERSION)
-        att = cache.get_object("places", k)
+        hit = cache.get_json("places", k)
+        att = Attribution(**hit) if hit is not None else None
     if att is None:  # scanning a text for every place name of China is the slow part: cached
         att = attribute(gaz, place_title, cleaned.text, filename_stem=stem, **place_params)
         if cache is not None:
-            cache.put_object("places", k, att)
+            cache.put_json("places", k, asdict(att))
     for f in ("province", "city", "district"):
         value, source = pick(f, getattr(att, f), getattr(att, f"{f}_source"))
         rec[f], rec[f"{f}_source"] = value, source
@@ -266,13 +335,11 @@ def ingest_corpus(
     root = documents_root(corpus)
     if manifest_path is None and use_manifest and (corpus / "manifest.csv").exists():
         manifest_path = corpus / "manifest.csv"
-    manifest = catalog.read_manifest(manifest_path) if (manifest_path and use_manifest) else None
-    lookup = _manifest_lookup(manifest)
-
     files = catalog.list_files(root, list(p_ing["exclude"]))
     rels = [p.relative_to(corpus).as_posix() for p in files]
+    lookup, problems = _manifest(manifest_path if use_manifest else None, rels)
+    problems += _unreachable(root, corpus, list(p_ing["exclude"]))
     max_bytes = int(float(p_ing["max_file_mb"]) * 1e6)
-    problems: list[Problem] = []
     rules_cfg = yaml.safe_load(resource_files("cleaning_rules", params)[0].read_text(encoding="utf-8"))
     genres = yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8"))
     p_places = dict(params["places"])
@@ -302,18 +369,18 @@ def ingest_corpus(
     records, report_rows, seen_ids = [], [], set()
     seen_text: dict[str, str] = {}
     for (doc, sha), res in zip(raw_docs, cleaned, strict=False):
-        if isinstance(res, str):
-            problems.append(Problem(doc.source_file, "skipped", res))
-            continue
-        if not res.text.strip():
-            problems.append(Problem(doc.source_file, "skipped", "no text left after cleaning (all page furniture?)"))
+        refused, notes = _text_problems(doc, res, p_ing)
+        problems += notes
+        if refused is not None or isinstance(res, str):
+            problems.append(Problem(doc.source_file, "skipped", refused or str(res)))
             continue
         same = hashlib.sha1(re.sub(r"\s+", "", res.text).encode("utf-8")).hexdigest()
         if same in seen_text:
             problems.append(Problem(doc.source_file, "duplicate", f"same text as {seen_text[same]}; kept that one"))
             continue
         seen_text[same] = doc.source_file
-        row = _find_manifest_row(lookup, doc.source_file)
+        row = lookup.get(doc.source_file, {})
+        doc = _with_checked_date(doc, problems)
         rec = build_document(doc, res, sha, row, gaz, genres, p_places, cache, key)
         doc_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
         if doc_id in seen_ids:

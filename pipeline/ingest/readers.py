@@ -50,6 +50,7 @@ class RawDoc:
     fmt: str
     meta: dict = field(default_factory=dict)  # values a table or file format states
     extra: dict = field(default_factory=dict)  # other table columns, kept as they are
+    warnings: list = field(default_factory=list)  # what was skipped while reading (a broken line of a table)
 
 
 # --------------------------------------------------------------------------- encodings
@@ -334,19 +335,28 @@ def read_xlsx(data: bytes, name: str) -> list[RawDoc]:
 
 def read_jsonl(data: bytes, name: str) -> list[RawDoc]:
     text, enc = decode_bytes(data, name)
-    rows, columns = [], []
+    rows: list[dict] = []
+    columns: list[str] = []
+    bad: list[str] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            raise ReadError(f"line {n} is not valid JSON ({e.msg})") from e
+            bad.append(f"line {n} is not valid JSON ({e.msg})")
+            continue
         if not isinstance(obj, dict):
-            raise ReadError(f"line {n} is not a JSON object")
+            bad.append(f"line {n} is not a JSON object")
+            continue
         rows.append(obj)
         columns += [k for k in obj if k not in columns]
-    return _rows_to_docs(rows, columns, name, enc, "jsonl")
+    if not rows and bad:
+        raise ReadError("; ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else ""))
+    docs = _rows_to_docs(rows, columns, name, enc, "jsonl")
+    if bad:  # the good rows are kept; the file's first document carries the note
+        docs[0].warnings.append(f"{len(bad)} line(s) skipped: " + "; ".join(bad[:3]) + (" …" if len(bad) > 3 else ""))
+    return docs
 
 
 READERS = {

@@ -321,3 +321,79 @@ def load_model(path: Path | str):
     except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError) as e:
         _discard(path, e)
         return None
+
+
+# --------------------------------------------------------------------------- run generations
+
+
+@contextmanager
+def output_lock(out_dir: Path | str):
+    """Hold the output folder for one run: a second run on it stops at once with a message (it never mixes its
+    tables with this one's).  The lock is released when the run ends, however it ends."""
+    import fcntl
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise PipelineError(
+                f"another run is writing to {out} ({holder}); wait for it to finish or choose another --out"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def mark_run(out_dir: Path | str, state: dict) -> None:
+    """Record the state of the current run (``running`` with its id, or ``finished``) in the output folder."""
+    write_text(Path(out_dir) / ".run_state.json", json.dumps(state, sort_keys=True))
+
+
+def check_generation(out_dir: Path | str) -> dict:
+    """The record of the finished run whose tables are in ``out_dir``; a PipelineError when a run is unfinished,
+    when there is none, or when a table no longer is the one that run wrote (another run, or an edit, changed it
+    since): notebooks and exports are built only from tables that belong together."""
+    out = Path(out_dir)
+    state_path = out / ".run_state.json"
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = None
+    record_path = artifact_path(out, "run")
+    if not record_path.exists() or state is None:
+        raise PipelineError(f"no finished run in {out}: run `python -m pipeline run --out {out}` first")
+    if state.get("status") != "finished":
+        raise PipelineError(
+            f"the run {state.get('run_id')} in {out} did not finish (killed or failed): its tables may not belong "
+            f"together; run `python -m pipeline run --out {out}` again"
+        )
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if record.get("run_id") != state.get("run_id"):
+        raise PipelineError(f"{record_path} does not describe the last run in {out}; run the pipeline again")
+    for stage, rec in (record.get("stages") or {}).items():
+        # a stage's tables belong to this generation only if what it read is what the stages before it left
+        for name, sha in (rec.get("inputs") or {}).items():
+            if name in ARTIFACTS and (
+                not artifact_path(out, name).exists() or sha256_file(artifact_path(out, name)) != sha
+            ):
+                raise PipelineError(
+                    f"the {stage} tables in {out} were made from another {name} table than the one there now: "
+                    f"the output folder mixes runs; run `python -m pipeline run --out {out}` again"
+                )
+        for name, sha in (rec.get("outputs") or {}).items():
+            path = artifact_path(out, name)
+            if not path.exists() or sha256_file(path) != sha:
+                raise PipelineError(
+                    f"{path} is not the table run {record['run_id']} wrote (stage {stage}): the output folder mixes "
+                    f"runs; run `python -m pipeline run --out {out}` again"
+                )
+    return record

@@ -109,6 +109,7 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
         raise ParamError(f"unknown export {unknown}; choose from: {', '.join(EXPORTS)}, all")
     if "all" in what:
         what = list(EXPORTS)
+    catalog.check_generation(out)  # exports are built only from the tables of one finished run
     codebook = _codebook(params)
     documents = catalog.read_artifact(out, "documents")
     items = catalog.read_artifact(out, "themes")

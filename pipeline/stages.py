@@ -15,6 +15,8 @@ notebooks, import-qdpx) read the same artifacts.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import catalog
@@ -267,8 +269,12 @@ def run(
     if manifest is None and use_manifest and (corpus / "manifest.csv").exists():
         manifest = corpus / "manifest.csv"
     options = {"manifest": manifest, "use_manifest": use_manifest, "strict": strict}
-    results = run_stages(STAGES, out, params, corpus=corpus, options=options, start=start, until=until)
-    catalog.write_run_record(out, run_record(STAGES, out, params, corpus, results))
+    with catalog.output_lock(out):
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
+        catalog.mark_run(out, {"run_id": run_id, "status": "running"})
+        results = run_stages(STAGES, out, params, corpus=corpus, options=options, start=start, until=until)
+        catalog.write_run_record(out, {**run_record(STAGES, out, params, corpus, results), "run_id": run_id})
+        catalog.mark_run(out, {"run_id": run_id, "status": "finished"})
     return results
 
 

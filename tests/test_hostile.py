@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import CORPUS, SEEDS
 
 from pipeline import catalog
@@ -200,3 +201,47 @@ def test_unreadable_broken_and_foreign_inputs_each_get_a_line(tmp_path, params, 
     kept = set(docs.source_file)
     assert {"raw/good.txt", "raw/short.txt", "raw/rows.jsonl#1", "raw/rows.jsonl#2"} <= kept  # the rest goes on
     assert not kept & {"raw/english.txt", "raw/dots.txt", "raw/locked.txt"}
+
+
+def test_one_generation_per_output_folder(tmp_path, params):
+    import json
+    import subprocess
+    import sys
+
+    from pipeline.commands import stage_export
+    from pipeline.errors import PipelineError
+    from pipeline.stages import run
+
+    out = tmp_path / "out"
+    run(CORPUS, out, params, use_manifest=False)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["run_id"] and json.loads((out / ".run_state.json").read_text())["status"] == "finished"
+    # a second run on the same folder while one holds it stops at once, naming the folder
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pipeline import catalog\n"
+            f"with catalog.output_lock({str(out)!r}):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(PipelineError, match="another run is writing to"):
+            run(CORPUS, out, params, use_manifest=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    # a run killed half-way: its tables do not belong together, and exports refuse them
+    (out / ".run_state.json").write_text(json.dumps({"run_id": "x", "status": "running"}))
+    with pytest.raises(PipelineError, match="did not finish"):
+        stage_export(out, params, ["latex"])
+    run(CORPUS, out, params, use_manifest=False)
+    stage_export(out, params, ["latex"])  # a finished run exports
+    # a table of another run dropped in
+    docs = pd.read_parquet(out / "data" / "documents.parquet")
+    docs.iloc[:2].to_parquet(out / "data" / "documents.parquet")
+    with pytest.raises(PipelineError, match="mixes runs"):
+        stage_export(out, params, ["latex"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import catalog
 from ..config import ROOT
-from ..errors import ParamError
+from ..errors import ParamError, PipelineError
 
 KERNEL = "policy-pipeline"
 
@@ -50,6 +50,7 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
     if not books:
         raise ParamError(f"no notebooks to run in {nb_dir}" + (f" matching {only}" if only else ""))
     parameters = dict(parameters or {})
+    catalog.check_generation(out)  # notebooks read only the tables of one finished run
     declared = {b.name: pm.inspect_notebook(str(b)) for b in books}
     known = set().union(*[set(d) for d in declared.values()])
     unknown = sorted(set(parameters) - known)
@@ -61,16 +62,26 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
         params = {"data_dir": str(out), "out_dir": str(out), **parameters}
         params = {k: v for k, v in params.items() if k in declared[book.name]}
         target = out / "notebooks" / book.name
+        failed = target.with_name(target.stem + ".failed.ipynb")
         with catalog.atomic_path(target) as tmp:
-            pm.execute_notebook(
-                str(book),
-                str(tmp),
-                parameters=params,
-                kernel_name=kernel,
-                cwd=str(ROOT),
-                progress_bar=False,
-                log_output=False,
-            )
+            try:
+                pm.execute_notebook(
+                    str(book),
+                    str(tmp),
+                    parameters=params,
+                    kernel_name=kernel,
+                    cwd=str(ROOT),
+                    progress_bar=False,
+                    log_output=False,
+                )
+            except pm.PapermillExecutionError as e:
+                # the executed part is kept beside the others, the complete notebook is not replaced
+                tmp.replace(failed)
+                raise PipelineError(
+                    f"notebook {book.name} stopped in cell {e.exec_count} ({e.ename}: {e.evalue}); "
+                    f"what ran is in {failed}"
+                ) from None
+        failed.unlink(missing_ok=True)
         done.append(book.name)
     record_path = catalog.artifact_path(out, "run")
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}

@@ -40,7 +40,11 @@ def build_report(out: Path) -> dict:
     )
     exporter = HTMLExporter(template_name="lab")
     books = []
-    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+    # only complete notebooks: not a temporary file a killed run left, not the part of one that failed
+    complete = [
+        p for p in (out / "notebooks").glob("*.ipynb") if not p.name.startswith(".") and ".failed." not in p.name
+    ]
+    for nb_path in sorted(complete):
         body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
         body = re.sub(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
         body = re.sub(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", "", body)

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import warnings
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -159,3 +160,25 @@ def test_unknown_city_stops_at_the_first_cell(suite):
 
     with pytest.raises(ParamError, match=r"unknown notebook parameter\(s\) \['colour'\]"):
         run_notebooks(out, {"colour": "red"})
+
+
+def test_notebooks_on_a_corpus_the_cleaner_did_not_touch(tmp_path, params, monkeypatch):
+    """Two plain .txt city reports, a relative --out: the first notebook runs (the cleaning figure says there is
+    nothing to show instead of failing) and reads the tables from the caller's folder."""
+    import shutil
+
+    from conftest import need_shared
+
+    cities = need_shared("cities-2024", "txt")
+    corpus = tmp_path / "mine"
+    corpus.mkdir()
+    for name in ("三亚.txt", "东营.txt"):
+        shutil.copy(cities / name, corpus / name)
+    monkeypatch.chdir(tmp_path)
+    run(Path("mine"), Path("out"), params, use_manifest=False)
+    report = pd.read_csv(tmp_path / "out" / "data" / "cleaning_report.csv", encoding="utf-8-sig")
+    assert report.raw_start.isna().all()  # nothing was removed
+    res = run_notebooks(Path("out"), {}, only=["01"])
+    assert res["executed"] == ["01_corpus_overview.ipynb"]
+    data = pd.read_csv(tmp_path / "out" / "figures" / "fig01_cleaning_by_rule.csv", encoding="utf-8-sig")
+    assert data.empty

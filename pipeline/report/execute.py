@@ -45,6 +45,7 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
     <out>/figures/.  A parameter no notebook declares is an error naming it."""
     import papermill as pm
 
+    out = Path(out).absolute()  # notebooks run in the project folder: a relative --out means the caller's folder
     nb_dir = ROOT / "notebooks"
     books = sorted(p for p in nb_dir.glob("[0-9][0-9]_*.ipynb") if not only or p.name[:2] in only)
     if not books:

@@ -241,6 +241,18 @@ def grouped_bars(table, title: str, xlabel: str, colours: dict, hatches: dict, w
     return fig
 
 
+def nothing_to_show(title: str, message: str, width: float = SINGLE_COLUMN):
+    """A figure that says why there is nothing to plot (a corpus the cleaner did not need to touch), instead of
+    an empty or failing chart."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, 1.2))
+    ax.axis("off")
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    return fig
+
+
 def bars(series, title: str, xlabel: str, colour: str = "#0072B2", width: float = SINGLE_COLUMN):
     import matplotlib.pyplot as plt
 

@@ -178,12 +178,11 @@ def cleaning_audit(ctx: Context):
     removed = report[report.raw_start.notna()]
     data = removed.pivot_table(index="doc_id", columns="rule", values="n_chars", aggfunc="sum", fill_value=0)
     data = data.loc[data.sum(axis=1).sort_values(ascending=False).index[: max(ctx.top_n, 20)]]
-    fig = figures.heatmap(
-        data,
-        "清洗删除的字符（按规则）" if ctx.lang == "zh" else "Characters removed by cleaning rule",
-        "字符" if ctx.lang == "zh" else "characters",
-        fmt=".0f",
-    )
+    title = "清洗删除的字符（按规则）" if ctx.lang == "zh" else "Characters removed by cleaning rule"
+    if data.empty:  # a clean corpus: the cleaner had nothing to remove
+        note = "没有任何规则删除文字" if ctx.lang == "zh" else "No cleaning rule removed any text"
+        return figures.nothing_to_show(title, note), data.reset_index()
+    fig = figures.heatmap(data, title, "字符" if ctx.lang == "zh" else "characters", fmt=".0f")
     return fig, data.reset_index()
 
 

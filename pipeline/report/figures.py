@@ -237,7 +237,8 @@ def grouped_bars(table, title: str, xlabel: str, colours: dict, hatches: dict, w
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(frameon=False, loc="lower right")
+    # beside the bars, never over them (the longest bar may reach the right edge)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 

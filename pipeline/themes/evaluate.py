@@ -174,6 +174,18 @@ def locate_paragraphs(paragraphs, documents):
     return pd.DataFrame(rows)
 
 
+def _gold_row(key: str, doc_id: str | None, g, pos: tuple[int, int] | None) -> dict:
+    """One located gold span: where it was annotated, its document, theme, text and clean-text offsets."""
+    return {
+        "para_key": key,
+        "doc_id": doc_id,
+        "theme": g.theme,
+        "span": g.span,
+        "start": pos[0] if pos else None,
+        "end": pos[1] if pos else None,
+    }
+
+
 def gold_spans(gold, para_loc, documents):
     """Gold rows (para_key, theme, span, occurrence) with their document and clean-text offsets, found inside
     their paragraph (``para_loc`` from :func:`locate_paragraphs`); a span that cannot be found has ``start``
@@ -190,16 +202,7 @@ def gold_spans(gold, para_loc, documents):
             if para is not None
             else None
         )
-        rows.append(
-            {
-                "para_key": g.para_key,
-                "doc_id": para.doc_id if para is not None else None,
-                "theme": g.theme,
-                "span": g.span,
-                "start": pos[0] if pos else None,
-                "end": pos[1] if pos else None,
-            }
-        )
+        rows.append(_gold_row(g.para_key, para.doc_id if para is not None else None, g, pos))
     return pd.DataFrame(rows)
 
 
@@ -316,16 +319,7 @@ def locate_documents(gold, documents):
     for g in gold.itertuples():
         d = by_base.get(g.source_file)
         pos = locate(d.text_original, g.span, int(g.occurrence or 1)) if d is not None else None
-        rows.append(
-            {
-                "para_key": g.source_file,
-                "doc_id": d.doc_id if d is not None else None,
-                "theme": g.theme,
-                "span": g.span,
-                "start": pos[0] if pos else None,
-                "end": pos[1] if pos else None,
-            }
-        )
+        rows.append(_gold_row(g.source_file, d.doc_id if d is not None else None, g, pos))
     paras = pd.DataFrame(
         [
             {"para_key": r.base, "doc_id": r.doc_id, "para_start": 0, "para_end": len(r.text)}

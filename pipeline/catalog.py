@@ -183,6 +183,17 @@ def write_run_record(out_dir: Path | str, record: dict) -> Path:
     )
 
 
+def run_params(out_dir: Path | str) -> dict | None:
+    """The parameters of the run that wrote this output folder (from its ``run.json``), or None."""
+    path = artifact_path(out_dir, "run")
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("params")
+    except (OSError, ValueError):
+        return None
+
+
 def _discard(path: Path, error: Exception) -> None:
     print(f"cache entry {path} is unreadable ({type(error).__name__}: {error}); recomputing it", file=sys.stderr)
     with contextlib.suppress(OSError):

@@ -354,6 +354,8 @@ def run_record(stages: list[Stage], out: Path, params: dict, corpus: Path | None
         if s.name in per_stage
         for r in s.resources
     }
+    # read by the notebooks, not by a stage: recorded so a figure's term counts can be traced to the list
+    resources["stopwords"] = {str(f): catalog.sha256_file(f) for f in resource_files("stopwords", params)}
     ingest = per_stage.get(stages[0].name, {}).get("inputs") or {}
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

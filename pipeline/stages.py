@@ -64,8 +64,8 @@ def segment(ctx: Context) -> dict:
         raise ParamError(f"unknown segment.engine '{p['engine']}' (choose one of: {', '.join(ENGINES)})")
     lexicon = ctx.resource("userdict")
     import pyarrow as pa
-    from joblib import Parallel, delayed
 
+    from .executor import parallel_map
     from .segment.tables import segment_document
 
     documents = catalog.read_artifact(ctx.out, "documents", columns=["doc_id", "title", "text"])
@@ -84,20 +84,25 @@ def segment(ctx: Context) -> dict:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc="segment", unit="doc", disable=None if p["progress"] else True)
-        work = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(segment_document)(
-                d,
-                t,
-                ti,
-                ws,
-                wt,
-                str(lexicon),
-                p["engine"],
-                bool(p["pos"]),
-                int(p["heading_max_chars"]),
-                int(p["lead_max_chars"]),
-            )
-            for d, t, ti, ws, wt in jobs
+        work = parallel_map(
+            segment_document,
+            (
+                (
+                    d,
+                    t,
+                    ti,
+                    ws,
+                    wt,
+                    str(lexicon),
+                    p["engine"],
+                    bool(p["pos"]),
+                    int(p["heading_max_chars"]),
+                    int(p["lead_max_chars"]),
+                )
+                for d, t, ti, ws, wt in jobs
+            ),
+            n_jobs=n_jobs,
+            ordered=False,
         )
         for doc_id, sent_df, tok_df in work:
             sk, tk = keys[doc_id]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import CORPUS, SEEDS
 
 from pipeline import catalog
+from pipeline.config import ROOT
 from pipeline.report.export import build_workbook
 
 SEED = (CORPUS / "raw" / f"{SEEDS['qingdao']}.txt").read_text(encoding="utf-8")
@@ -245,3 +248,64 @@ def test_one_generation_per_output_folder(tmp_path, params):
     docs.iloc[:2].to_parquet(out / "data" / "documents.parquet")
     with pytest.raises(PipelineError, match="mixes runs"):
         stage_export(out, params, ["latex"])
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_no_worker_behind(tmp_path):
+    """kill -9 on a run while its worker processes are busy: the workers end with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    cities = ROOT.parent / "shared" / "corpora" / "cities-2024" / "txt"
+    if not cities.is_dir():
+        pytest.skip("the shared city reports are not beside the project")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in sorted(cities.glob("*.txt"))[:40]:
+        (corpus / f.name).write_bytes(f.read_bytes())
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["n_jobs"] = 2
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(tmp_path / "out"),
+            "--params",
+            str(tmp_path / "params.yaml"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        parent = psutil.Process(run.pid)
+        workers: list = []
+        for _ in range(600):  # wait until both workers are up (not just the resource trackers)
+            workers = [c for c in parent.children(recursive=True) if "resource_tracker" not in " ".join(c.cmdline())]
+            if len(workers) >= 2 or run.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(1)  # and busy with documents
+        assert run.poll() is None and len(workers) >= 2, "the run ended before its workers could be seen"
+        workers = parent.children(recursive=True)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"workers outlived their run: {[p.pid for p in alive]}"
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for w in workers:  # never leave them to the next test, whatever happened
+            with contextlib.suppress(psutil.Error):
+                w.kill()

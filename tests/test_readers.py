@@ -50,6 +50,16 @@ def test_gb18030_and_big5_round_trip(tmp_path, params):
     assert by.loc["big5", "script"] == "traditional" and "研究解决共建工作中存在的问题" in by.loc["big5", "text"]
 
 
+def test_utf16_without_a_byte_order_mark_is_text_and_binary_stays_binary():
+    """Some Windows tools save UTF-16 with no BOM: both byte orders are read as the text they hold,
+    while binary data of the same even length is still refused."""
+    text = QINGDAO.split("转变观念", 1)[1][:3000]
+    for enc in ("utf-16-le", "utf-16-be"):
+        assert decode_bytes(text.encode(enc), "x.txt") == (text, enc)
+    with pytest.raises(ReadError, match="binary"):
+        decode_bytes(bytes(range(256)) * 20, "x.txt")
+
+
 def test_undecodable_bytes_message():
     with pytest.raises(ReadError, match="undecodable"):
         decode_bytes(bytes(range(0x80, 0x100)) * 40, "x.txt")

@@ -4,12 +4,13 @@ rerun equals a cold run byte for byte."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline import runner
+from pipeline import compare, runner
 from pipeline.__main__ import main
 from pipeline.config import RESOURCE_FILES, ROOT, resource_files
 from pipeline.errors import PipelineError
@@ -127,10 +128,10 @@ def test_comments_do_not_change_a_stage_version(tmp_path):
 
 def test_declared_code_covers_what_a_stage_imports():
     """Every module of the package that a stage's code imports is inside its declared code,
-    so an edit there changes the stage's version (catalog, config and errors do no text work)."""
+    so an edit there changes the stage's version (catalog, config, errors and executor do no text work)."""
     import ast
 
-    exempt = {"pipeline.catalog", "pipeline.config", "pipeline.errors"}
+    exempt = {"pipeline.catalog", "pipeline.config", "pipeline.errors", "pipeline.executor"}
     for stage in STAGES:
         files = {f for m in stage.code for f in runner._module_files(m)}
         declared = {
@@ -184,3 +185,29 @@ def test_prune_keeps_what_the_last_run_used(small, tmp_path):
 def test_only_the_projects_errors_are_one_line(tmp_path, capsys):
     assert main(["segment", "--out", str(tmp_path / "nothing")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_notebooks_read_the_stopwords_and_codebook_of_the_run(small, tmp_path):
+    """The term statistics leave out the run's stopword list (edited after the run: the edit counts)
+    and theme labels come from the run's codebook, not the shipped files."""
+    from pipeline.report.notebook import setup
+
+    corpus, p, res = small
+    stop = res / "stopwords.txt"
+    shutil.copy(resource_files("stopwords", p)[0], stop)
+    p["segment"]["stopwords"] = str(stop)
+    cb = res / "codebook.yaml"
+    cb.write_text(cb.read_text(encoding="utf-8").replace("label_en: Problems", "label_en: Shortcomings"), "utf-8")
+    out = tmp_path / "out"
+    run(corpus, out, p, use_manifest=False)
+    assert str(stop) in json.loads((out / "run.json").read_text(encoding="utf-8"))["resources"]["stopwords"]
+
+    def top_term() -> tuple[str, set]:
+        ctx = setup(out, tmp_path / "figs")
+        counts = compare.term_counts(ctx.tokens, ctx.stopwords).sum()
+        return str(counts.idxmax()), {t.label_en for t in ctx.codebook.themes.values()}
+
+    term, labels = top_term()
+    assert "Shortcomings" in labels
+    stop.write_text(stop.read_text(encoding="utf-8") + f"\n{term}\n", encoding="utf-8")
+    assert top_term()[0] != term

@@ -19,10 +19,10 @@ from typing import Any, cast
 
 import pandas as pd
 import yaml
-from joblib import Parallel, delayed
 
 from .. import catalog
 from ..config import resource_files
+from ..executor import parallel_map
 from .clean import CJK_RE, CleanResult, Rules, clean_text, to_simplified
 from .manifest import check_manifest, parse_date
 from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
@@ -354,8 +354,10 @@ def ingest_corpus(
     processed = [hit for hit, _ in looked_up]
     misses = [i for i, res in enumerate(processed) if res is None]
     n_jobs = params.get("n_jobs", -1) if len(misses) > 8 else 1  # workers only pay off for real work
-    computed = Parallel(n_jobs=n_jobs)(
-        delayed(_process_file)(files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache) for i in misses
+    computed = parallel_map(
+        _process_file,
+        ((files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache) for i in misses),
+        n_jobs=n_jobs,
     )
     for i, res in zip(misses, computed, strict=False):
         processed[i] = res

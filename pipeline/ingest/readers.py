@@ -81,6 +81,22 @@ def _cjk_quality(text: str) -> float:
     return good / len(text)
 
 
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark (some Windows tools do this).  Taken only when one byte
+    order decodes strictly into text that is almost all common CJK, ASCII and punctuation: a binary
+    file decodes into rare and private-use characters, so it is never mistaken for text."""
+    if len(data) % 2 or len(data) < 4:
+        return None
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text and _cjk_quality(text) >= 0.95 and re.search(r"[\u4e00-\u9fa5A-Za-z]", text):
+            return text, enc
+    return None
+
+
 def decode_bytes(  # noqa: C901 - one flat cascade of encodings, tried in order
     data: bytes, name: str
 ) -> tuple[str, str]:
@@ -101,12 +117,17 @@ def decode_bytes(  # noqa: C901 - one flat cascade of encodings, tried in order
                 return data[2:].decode(enc), "utf-16"
             except UnicodeDecodeError as e:
                 raise ReadError(f"starts with a UTF-16 BOM but does not decode ({e.reason})") from e
+    try:
+        utf8: str | None = data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = None
+    utf16 = _bomless_utf16(data) if utf8 is None else None
+    if utf16 is not None:
+        return utf16
     if _looks_binary(data):
         raise ReadError("binary data (NUL or control bytes), not text — is it a misnamed file?")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8, "utf-8"
     candidates: dict[str, str] = {}
     for enc in ("gb18030", "big5"):
         try:

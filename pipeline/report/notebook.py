@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import catalog, compare
-from ..config import ROOT, resource
+from ..config import ROOT, resource, resource_files
 from ..errors import PipelineError
 from ..segment.tokens import load_stopwords
 from ..themes.codebook import Codebook, load_codebook
@@ -113,7 +113,12 @@ def setup(
         raise ParameterError(f"formats is empty; valid values: {', '.join(figures.FORMATS)}")
     if int(min_count) < 1 or int(top_n) < 1 or int(dpi) < 50:
         raise ParameterError("min_count and top_n must be at least 1, dpi at least 50")
-    cb = load_codebook(resource(codebook, "codebook.yaml"))
+    # the codebook and stopwords of the run that wrote these tables, unless the caller names a codebook
+    run = catalog.run_params(data_dir)
+    cb = load_codebook(
+        resource(codebook, "codebook.yaml") if codebook or run is None else resource_files("codebook", run)[0]
+    )
+    stopwords = load_stopwords(resource_files("stopwords", run)[0] if run else resource(None, "stopwords.txt"))
     documents = catalog.read_artifact(data_dir, "documents")
     valid_cities = sorted(documents.city.dropna().unique())
     chosen_cities = _check_list("city", cities or [], valid_cities, allow_prefix=True)
@@ -145,7 +150,7 @@ def setup(
         tokens[tokens.doc_id.isin(ids)].reset_index(drop=True),
         items[items.doc_id.isin(ids) & items.theme.isin(chosen_themes)].reset_index(drop=True),
         matrix.reset_index(drop=True),
-        load_stopwords(resource(None, "stopwords.txt")),
+        stopwords,
     )
 
 

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     corpus.add_argument("--no-manifest", action="store_true", help="ignore any manifest: infer all metadata")
     corpus.add_argument("--strict", action="store_true", help="fail when any file cannot be read")
+    corpus.add_argument(
+        "--strict-audit", action="store_true", help="fail when the corpus audit finds an error (quality_report.csv)"
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,10 +135,18 @@ def _dispatch(args, parser) -> object:
             args.strict,
             until=args.until,
             start=args.start,
+            strict_audit=args.strict_audit,
         )
     if cmd == "ingest":
         return stages.run(
-            args.corpus, args.out, params, args.manifest, not args.no_manifest, args.strict, until="ingest"
+            args.corpus,
+            args.out,
+            params,
+            args.manifest,
+            not args.no_manifest,
+            args.strict,
+            until="ingest",
+            strict_audit=args.strict_audit,
         )["ingest"]
     if cmd in ("segment", "themes"):
         return stages.run_one(cmd, args.out, params)

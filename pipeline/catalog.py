@@ -47,6 +47,7 @@ ARTIFACTS = {
     "report": "report/index.html",
     "cleaning_report": "data/cleaning_report.csv",
     "ingest_log": "data/ingest_log.csv",
+    "quality_report": "data/quality_report.csv",
     "run": "run.json",
 }
 

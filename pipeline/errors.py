@@ -20,5 +20,9 @@ class NothingRead(PipelineError):
     """No document of the corpus could be read."""
 
 
+class AuditFailed(PipelineError):
+    """A strict run (``--strict-audit``) found documents with error-severity audit findings."""
+
+
 class ArtifactMissing(PipelineError, FileNotFoundError):
     """An artifact a step needs has not been made yet."""

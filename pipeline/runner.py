@@ -80,7 +80,7 @@ class Context:
     components: dict[str, str]  # version parts: name -> hash
     upstream: dict[str, dict[str, str]]  # version parts of the stages this one reads from
     corpus: Path | None = None
-    options: dict = field(default_factory=dict)  # run options: manifest, use_manifest, strict
+    options: dict = field(default_factory=dict)  # run options: manifest, use_manifest, strict, strict_audit
     cache: catalog.Cache = field(init=False)
     keys_used: dict[str, set[str]] = field(default_factory=dict)
 
@@ -197,7 +197,9 @@ def input_hashes(stage: Stage, out: Path, corpus: Path | None, params: dict, opt
                 if manifest and options.get("use_manifest", True) and Path(manifest).exists()
                 else None
             )
-            hashes["options"] = digest([options.get("use_manifest", True), bool(options.get("strict"))])[:16]
+            hashes["options"] = digest(
+                [options.get("use_manifest", True), bool(options.get("strict")), bool(options.get("strict_audit"))]
+            )[:16]
         else:
             path = catalog.artifact_path(out, name)
             if not path.exists():

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import catalog
 from .config import resource_files
-from .errors import NothingRead, ParamError, PipelineError
+from .errors import AuditFailed, NothingRead, ParamError, PipelineError
 from .runner import Context, Stage, context_for, run_record, run_stages
 
 # Heavy libraries (pandas, joblib, jieba) are imported inside the stages that
@@ -37,7 +37,7 @@ def ingest(ctx: Context) -> dict:
 
     opts = ctx.options
     assert ctx.corpus is not None  # the runner refuses a stage that reads the corpus without one
-    documents, report, log = ingest_corpus(
+    documents, report, log, quality = ingest_corpus(
         ctx.corpus, ctx.params, opts.get("manifest"), opts.get("use_manifest", True), cache=ctx.cache, key=ctx.key
     )
     if documents.empty:
@@ -47,7 +47,19 @@ def ingest(ctx: Context) -> dict:
     catalog.write_artifact(documents, ctx.out, "documents")
     catalog.write_artifact(report, ctx.out, "cleaning_report", bom=True)
     catalog.write_artifact(log, ctx.out, "ingest_log", bom=True)
-    return {"documents": len(documents), "problems": len(log)}
+    catalog.write_artifact(quality, ctx.out, "quality_report", bom=True)
+    errors = quality[quality.severity == "error"]
+    if (opts.get("strict_audit") or ctx.params["audit"]["strict"]) and len(errors):
+        raise AuditFailed(
+            f"--strict-audit: {len(errors)} error finding(s) in {errors.doc_id.nunique()} document(s) "
+            f"({', '.join(sorted(set(errors.check)))}); see {catalog.artifact_path(ctx.out, 'quality_report')}"
+        )
+    return {
+        "documents": len(documents),
+        "problems": len(log),
+        "audit": {s: int((quality.severity == s).sum()) for s in ("error", "warning", "info")},
+        "counted": int(documents.counted.sum()),
+    }
 
 
 # --------------------------------------------------------------------------- segment
@@ -225,11 +237,20 @@ STAGES = [
         ingest,
         doc="read, clean and describe every document of the corpus",
         inputs=("corpus",),
-        outputs=("documents", "cleaning_report", "ingest_log"),
-        params=("ingest", "clean", "metadata", "places"),
-        resources=("cleaning_rules", "genres", "gazetteer", "block_phrases"),
+        outputs=("documents", "cleaning_report", "ingest_log", "quality_report"),
+        params=("ingest", "clean", "metadata", "places", "audit", "seed"),
+        resources=("cleaning_rules", "genres", "gazetteer", "block_phrases", "audit_rules"),
         code=("pipeline.ingest", "pipeline.text", "pipeline.catalog"),
-        packages=("opencc", "python-docx", "pdfplumber", "charset-normalizer", "beautifulsoup4", "openpyxl"),
+        packages=(
+            "opencc",
+            "python-docx",
+            "pdfplumber",
+            "charset-normalizer",
+            "beautifulsoup4",
+            "openpyxl",
+            "datasketch",
+            "networkx",
+        ),
     ),
     Stage(
         "segment",
@@ -266,6 +287,7 @@ def run(
     strict: bool = False,
     until: str | None = None,
     start: str | None = None,
+    strict_audit: bool = False,
 ) -> dict:
     """The data stages in order (from ``start``, up to ``until``), then the run record."""
     corpus, out = Path(corpus), Path(out)
@@ -273,7 +295,7 @@ def run(
         raise PipelineError(f"corpus folder not found: {corpus}")
     if manifest is None and use_manifest and (corpus / "manifest.csv").exists():
         manifest = corpus / "manifest.csv"
-    options = {"manifest": manifest, "use_manifest": use_manifest, "strict": strict}
+    options = {"manifest": manifest, "use_manifest": use_manifest, "strict": strict, "strict_audit": strict_audit}
     with catalog.output_lock(out):
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
         catalog.mark_run(out, {"run_id": run_id, "status": "running"})

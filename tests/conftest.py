@@ -38,7 +38,7 @@ def params() -> dict:
 @pytest.fixture(scope="session")
 def seeds_inferred(params):
     """The seed corpus ingested WITHOUT the manifest: everything inferred."""
-    docs, report, log = ingest_corpus(CORPUS, params, use_manifest=False)
+    docs, report, log, _q = ingest_corpus(CORPUS, params, use_manifest=False)
     return docs.set_index("doc_id", drop=False), report, log
 
 
@@ -55,17 +55,17 @@ def seed_text(seeds_inferred) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def cities_txt(params) -> pd.DataFrame:
-    docs, _, _ = ingest_corpus(need_shared("cities-2024", "txt"), params, use_manifest=False)
+    docs, _, _, _q = ingest_corpus(need_shared("cities-2024", "txt"), params, use_manifest=False)
     return docs.set_index("doc_id", drop=False)
 
 
 @pytest.fixture(scope="session")
 def cities_docx(params) -> pd.DataFrame:
-    docs, _, _ = ingest_corpus(need_shared("cities-2024", "docx"), params, use_manifest=False)
+    docs, _, _, _q = ingest_corpus(need_shared("cities-2024", "docx"), params, use_manifest=False)
     return docs.set_index("doc_id", drop=False)
 
 
 @pytest.fixture(scope="session")
 def provinces(params):
-    docs, report, _ = ingest_corpus(need_shared("provinces-2026"), params, use_manifest=False)
+    docs, report, _, _q = ingest_corpus(need_shared("provinces-2026"), params, use_manifest=False)
     return docs.set_index("doc_id", drop=False), report

@@ -139,7 +139,7 @@ def test_a_hostile_manifest_is_reported_row_by_row_and_never_guessed(tmp_path, p
         "raw/dalian.txt,again,,,,\n",  # row 6: a second row for the same document
         encoding="utf-8",
     )
-    docs, _, log = ingest_corpus(corpus, params)
+    docs, _, log, _q = ingest_corpus(corpus, params)
     by_file = docs.set_index("source_file")
     messages = " | ".join(f"{f}: {m}" for f, m in zip(log.source_file, log.message, strict=True))
     assert "manifest.csv:2" in messages and "matches 2 files" in messages
@@ -193,7 +193,7 @@ def test_unreadable_broken_and_foreign_inputs_each_get_a_line(tmp_path, params, 
         return real(path)
 
     monkeypatch.setattr(cat, "read_file_bytes", locked)
-    docs, _, log = ingest_corpus(tmp_path / "c", params, use_manifest=False)
+    docs, _, log, _q = ingest_corpus(tmp_path / "c", params, use_manifest=False)
     lines = {f: (s, m) for f, s, m in zip(log.source_file, log.status, log.message, strict=True)}
     assert lines["raw/locked.txt"] == ("skipped", "cannot be read (Permission denied)")
     assert lines["raw/english.txt"][0] == "skipped" and "no Chinese text" in lines["raw/english.txt"][1]

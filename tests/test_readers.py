@@ -40,7 +40,7 @@ def test_gb18030_and_big5_round_trip(tmp_path, params):
     files = {}
     for name, (text, enc) in parts.items():
         files[f"{name}.txt"] = (b"\xef\xbb\xbf" + text.encode("utf-8")) if enc == "utf-8-sig" else text.encode(enc)
-    docs, _, log = ingest_corpus(_corpus(tmp_path, files), params, use_manifest=False)
+    docs, _, log, _q = ingest_corpus(_corpus(tmp_path, files), params, use_manifest=False)
     assert log.empty
     by = docs.set_index("doc_id")
     for name, (text, enc) in parts.items():
@@ -148,7 +148,7 @@ def test_docx_with_table_and_html(tmp_path, params):
         "<p>市南区委积极探索新形势下城市社区建设。</p><p>编辑：张三</p></body></html>"
     ).encode()
     corpus = _corpus(tmp_path, {"r.docx": path.read_bytes(), "page.html": html})
-    docs, _, log = ingest_corpus(corpus, params, use_manifest=False)
+    docs, _, log, _q = ingest_corpus(corpus, params, use_manifest=False)
     # both are read; the only notes are that these test files are very short
     assert log.message.str.contains("characters of text after cleaning").all() and (log.status == "warning").all()
     by = docs.set_index("doc_id")
@@ -200,7 +200,7 @@ def test_xlsx_and_jsonl_tables(tmp_path, params):
         for rec in df.to_dict("records"):
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     shutil.copy(src, raw / "sh.csv")
-    docs, _, log = ingest_corpus(tmp_path / "c", params, use_manifest=False)
+    docs, _, log, _q = ingest_corpus(tmp_path / "c", params, use_manifest=False)
     # the same report three times: one kept, two flagged as duplicates
     assert len(docs) == 1 and (log.status == "duplicate").sum() == 2
     assert docs.iloc[0].province == "上海市" and docs.iloc[0].title == "2026年上海市政府工作报告"
@@ -209,7 +209,7 @@ def test_xlsx_and_jsonl_tables(tmp_path, params):
     bad.mkdir(parents=True)
     (bad / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (bad / "ok.txt").write_text(QINGDAO, encoding="utf-8")
-    _, _, log = ingest_corpus(tmp_path / "d", params, use_manifest=False)
+    _, _, log, _q = ingest_corpus(tmp_path / "d", params, use_manifest=False)
     assert "no text column" in log.message.iloc[0]
 
 
@@ -220,7 +220,7 @@ def test_partial_manifest_wins_where_it_has_a_value(tmp_path, params):
         "doc_id,file,city,year\nqd,000_5fcd6df6dad751d5.txt,,1999\nhb,raw/002_64762f88fb4236a6.txt,齐齐哈尔市,\n",
         encoding="utf-8",
     )
-    docs, _, _ = ingest_corpus(corpus, params)
+    docs, _, _, _q = ingest_corpus(corpus, params)
     by = docs.set_index("doc_id")
     assert by.loc["qd", "year"] == 1999 and by.loc["qd", "year_source"] == "manifest"
     assert by.loc["qd", "city"] == "青岛市" and by.loc["qd", "city_source"] == "title"  # empty cell: inferred

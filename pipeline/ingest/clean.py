@@ -87,6 +87,11 @@ class Rules:
         ch = cfg["chunks"]
         self.chunk_min, self.chunk_mean = int(ch["min_chunks"]), float(ch["min_mean_chars"])
         self.chunk_cut_share = float(ch["cut_share"])
+        br = cfg.get("broken_lines") or {}
+        self.broken_share = float(br.get("min_share", 0.5))
+        self.broken_min = int(br.get("min_breaks", 5))
+        self.broken_heading = int(br.get("heading_max_chars", 40))
+        self.broken_sentences = float(br.get("max_sentences_per_line", 1.5))
         sharing = cfg["line_rules"].get("sharing_chrome", [])
         self.sharing_signal = re.compile("|".join(f"(?:{p})" for p in sharing)) if sharing else None
 
@@ -394,6 +399,66 @@ def restore_breaks(t: TrackedText) -> TrackedText:
     return t.apply(fixed, summarise=True)
 
 
+_SENTENCE_END = "。！？!?；;…：:"
+_CLOSERS = "”’」』）)》】"
+_PUNCT_INSIDE = re.compile(r"[，,、。！？；;：:]")
+
+
+def broken_breaks(text: str, rules: Rules) -> tuple[list[int], int]:
+    """(positions of the line breaks that fall inside a sentence, number of line breaks between lines
+    of text).  A break is inside a sentence when the line before it does not end a sentence (closing
+    quotes and brackets looked through), and neither it nor the next line is a heading (numbered and
+    short, or short without punctuation unless it has the document's wrap width), nor does the next line
+    open a numbered item."""
+    lines = [(e, line.strip()) for _s, e, line in _lines(text)]
+    lines = [(e, ln) for e, ln in lines if ln]
+    if len(lines) < 2:
+        return [], 0
+    widths: dict[int, int] = {}
+    for _e, ln in lines:
+        widths[len(ln)] = widths.get(len(ln), 0) + 1
+    width, n = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+    wrap = width if n >= 5 and n >= 0.3 * len(lines) and width > 10 else None
+
+    def heading(line: str) -> bool:
+        return len(line) <= rules.broken_heading and bool(
+            _HEADING_HEAD.match(line) or (not _PUNCT_INSIDE.search(line) and len(line) != wrap)
+        )
+
+    inside = []
+    for (e, ln), (_e2, nxt) in zip(lines, lines[1:], strict=False):
+        end = ln.rstrip(_CLOSERS)
+        if not end or end[-1] in _SENTENCE_END:
+            continue
+        if heading(ln) or heading(nxt) or _HEADING_HEAD.match(nxt):
+            continue
+        inside.append(e)  # the newline ending this line (blank lines after it stay for tidy_whitespace)
+    return inside, len(lines) - 1
+
+
+def rejoin_broken_lines(t: TrackedText, rules: Rules) -> TrackedText:
+    """Remove the line breaks inside sentences of a document where most breaks are (see
+    :func:`broken_breaks`) and whose lines hold about one sentence end each; a space between two Latin
+    letters or digits is kept as one space."""
+    inside, total = broken_breaks(t.text, rules)
+    if len(inside) < rules.broken_min or len(inside) < rules.broken_share * total:
+        return t
+    # a line cut short by a preview that drops the rest of each paragraph also ends inside a sentence,
+    # but its lines are whole paragraphs of several sentences; broken lines hold about one sentence end
+    if len(re.findall("[。！？]", t.text)) > rules.broken_sentences * (total + 1):
+        return t
+    text, edits = t.text, []
+    for i in inside:
+        a, b = i, i + 1
+        while a > 0 and text[a - 1] in " \t\u3000":
+            a -= 1
+        while b < len(text) and text[b] in " \t\u3000\n":  # blank lines between the pieces go too
+            b += 1
+        latin = a > 0 and b < len(text) and text[a - 1].isascii() and text[a - 1].isalnum() and text[b].isascii()
+        edits.append(Edit(a, b, " " if latin and text[b].isalnum() else "", "broken_line"))
+    return t.apply(edits)
+
+
 _LETTER_SPACED = re.compile(rf"[ \u3000]*(?:[{CJK}][ \u3000]+){{2,}}[{CJK}][ \u3000]*")
 
 
@@ -504,6 +569,7 @@ def clean_text(raw: str, rules: Rules) -> CleanResult:
     t = drop_injected(t, rules)
     t = drop_repeats(t)
     t = restore_breaks(t)
+    t = rejoin_broken_lines(t, rules)
     t = tidy_whitespace(t)
     t = normalise_width(t)
     script = detect_script(t.text)

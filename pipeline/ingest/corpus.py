@@ -23,6 +23,7 @@ import yaml
 from .. import catalog
 from ..config import resource_files
 from ..executor import parallel_map
+from .audit import AuditRules, Finding, apply_errors, audit_corpus, check_document, signature
 from .clean import CJK_RE, CleanResult, Rules, clean_text, to_simplified
 from .manifest import check_manifest, parse_date
 from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
@@ -53,7 +54,7 @@ DOC_COLUMNS = (
         "script",
     ]
     + [f"{f}_source" for f in FIELDS]
-    + ["adcode", "place_evidence", "extra"]
+    + ["adcode", "place_evidence", "place_mentions", "extra"]
 )
 REPORT_COLUMNS = ["doc_id", "source_file", "chars_in", "chars_out", "rule", "raw_start", "raw_end", "n_chars", "text"]
 LOG_COLUMNS = ["source_file", "status", "message"]
@@ -192,23 +193,27 @@ def _unreachable(root: Path, corpus: Path, exclude: list[str]) -> list[Problem]:
     return out
 
 
-def _text_problems(doc: RawDoc, res: CleanResult | str, p_ing: dict) -> tuple[str | None, list[Problem]]:
-    """(why the document is not kept, or None; notes on what is suspicious about it)."""
+def _text_problems(doc: RawDoc, res: CleanResult | str, p_ing: dict) -> tuple[str | None, list[Problem], str | None]:
+    """(why the document is not kept, or None; notes on what is suspicious about it; the audit check
+    that names it, not_chinese or too_short, or None)."""
     notes = [Problem(doc.source_file, "warning", w) for w in doc.warnings]
     if isinstance(res, str):
-        return res, notes
+        return res, notes, None
     if not res.text.strip():
-        return "no text left after cleaning (all page furniture?)", notes
+        return "no text left after cleaning (all page furniture?)", notes, "too_short"
     n_cjk = len(CJK_RE.findall(res.text))
     if n_cjk < int(p_ing["min_chinese_chars"]):
         return (
             f"no Chinese text to speak of ({n_cjk} Chinese characters of {len(res.text)}; "
             f"ingest.min_chinese_chars is {p_ing['min_chinese_chars']})",
             notes,
+            "not_chinese",
         )
     if len(res.text) < int(p_ing["short_chars"]):
-        notes.append(Problem(doc.source_file, "warning", f"only {len(res.text)} characters of text after cleaning"))
-    return None, notes
+        msg = f"only {len(res.text)} characters of text after cleaning"
+        notes.append(Problem(doc.source_file, "warning", msg))
+        return None, notes, "too_short"
+    return None, notes, None
 
 
 def _with_checked_date(doc: RawDoc, problems: list[Problem]) -> RawDoc:
@@ -229,6 +234,9 @@ def _manifest(path: Path | str | None, rels: list[str]) -> tuple[dict[str, dict]
     name = Path(str(path)).name
     return lookup, [Problem(f"{name}:{p.row}" if p.row else name, "manifest", p.message) for p in found]
 
+
+# what a document's MinHash signature depends on, besides its text
+MINHASH_VERSION = ("param:audit", "param:seed", "code", "code:stage")
 
 # what a place attribution's cache key depends on, besides the text
 PLACE_VERSION = ("param:places", "resource:gazetteer", "resource:block_phrases", "code", "code:stage")
@@ -310,20 +318,21 @@ def build_document(
         rec[f], rec[f"{f}_source"] = value, source
     rec["adcode"] = att.adcode
     rec["place_evidence"] = att.evidence or None
+    rec["place_mentions"] = att.mentions or None
     return rec
 
 
-def ingest_corpus(
+def ingest_corpus(  # noqa: C901 - one pass over the documents, each step a few lines; helpers above
     corpus: Path | str,
     params: dict,
     manifest_path: Path | str | None = None,
     use_manifest: bool = True,
     cache: catalog.Cache | None = None,
     key=None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read, clean and describe every document of a corpus.
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read, clean, describe and audit every document of a corpus.
 
-    Returns (documents, cleaning_report, ingest_log) DataFrames, sorted by
+    Returns (documents, cleaning_report, ingest_log, quality_report) DataFrames, sorted by
     doc_id / source_file.  Problems with single files are logged and do not
     stop the run.  With a ``cache`` and its ``key`` recipe (:meth:`pipeline.runner.Context.key`),
     files whose bytes and cleaning rules are unchanged are not read or cleaned again.
@@ -342,6 +351,7 @@ def ingest_corpus(
     max_bytes = int(float(p_ing["max_file_mb"]) * 1e6)
     rules_cfg = yaml.safe_load(resource_files("cleaning_rules", params)[0].read_text(encoding="utf-8"))
     genres = yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8"))
+    audit_rules = AuditRules.load(resource_files("audit_rules", params)[0])
     p_places = dict(params["places"])
     gaz_file, _ = p_places.pop("gazetteer"), p_places.pop("block_phrases")
     gaz = load_gazetteer(
@@ -370,11 +380,16 @@ def ingest_corpus(
 
     records, report_rows, seen_ids = [], [], set()
     seen_text: dict[str, str] = {}
+    findings: list[Finding] = []
     for (doc, sha), res in zip(raw_docs, cleaned, strict=False):
-        refused, notes = _text_problems(doc, res, p_ing)
+        refused, notes, check = _text_problems(doc, res, p_ing)
         problems += notes
         if refused is not None or isinstance(res, str):
             problems.append(Problem(doc.source_file, "skipped", refused or str(res)))
+            if check:
+                row = lookup.get(doc.source_file, {})
+                skipped_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
+                findings.append(Finding(skipped_id, check, "error", f"not kept: {refused}", doc.source_file))
             continue
         same = hashlib.sha1(re.sub(r"\s+", "", res.text).encode("utf-8")).hexdigest()
         if same in seen_text:
@@ -389,6 +404,12 @@ def ingest_corpus(
             doc_id = doc.source_file
         seen_ids.add(doc_id)
         rec["doc_id"] = doc_id
+        if check:
+            findings.append(Finding(doc_id, check, "warning", notes[-1].message, doc.source_file))
+        n_broken = sum(1 for r in res.removals if r.rule == "broken_line")
+        found = check_document(rec, n_broken, audit_rules, gaz)
+        apply_errors(rec, found)  # a place or year the text contradicts is left empty
+        findings += found
         records.append(rec)
         n_in, n_out = len(doc.raw_text), len(res.text)
         for r in res.removals:
@@ -404,6 +425,17 @@ def ingest_corpus(
     documents["year"] = documents["year"].astype("Int64")
     documents["n_chars"] = documents["n_chars"].astype("int64")
     documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    signatures = {}
+    for r in documents.itertuples():  # the costly part of the duplicate check, cached per text
+        if cache is None:
+            signatures[r.doc_id] = signature(r.text, params)
+            continue
+        k = key("minhash", r.text, only=MINHASH_VERSION)
+        hit = cache.get_json("minhash", k)
+        signatures[r.doc_id] = hit if hit is not None else signature(r.text, params)
+        if hit is None:
+            cache.put_json("minhash", k, signatures[r.doc_id])
+    quality, documents = audit_corpus(documents, findings, params, audit_rules, signatures)
     report = pd.DataFrame(report_rows, columns=REPORT_COLUMNS)
     report["raw_start"] = report["raw_start"].astype("Int64")
     report["raw_end"] = report["raw_end"].astype("Int64")
@@ -414,4 +446,7 @@ def ingest_corpus(
     log = log.sort_values(["source_file", "status"], kind="stable").reset_index(drop=True)
     for p in sorted(problems, key=lambda p: p.source_file):
         print(f"{p.source_file}: {p.status}: {p.message}", file=sys.stderr)
-    return documents, report, log
+    for f in quality[quality.severity != "info"].itertuples():
+        if f.check not in ("not_chinese", "too_short"):  # those two are in the lines above
+            print(f"{f.doc_id}: audit {f.check} ({f.severity}): {f.message}", file=sys.stderr)
+    return documents, report, log, quality

@@ -64,7 +64,8 @@ TARGET_BEFORE = (
     "~",
 )
 TARGET_AFTER = ("前", "底前", "远景", "目标", "）", ")")
-REVIEW = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:工作回顾|回顾|主要工作|工作总结)")
+# "2026年主要工作" heads the plan as often as the review, so it is not a review heading
+REVIEW = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:工作回顾|回顾|主要工作回顾|工作总结)")
 NOT_TITLE = re.compile(rf"^(?:[（(]|——|—|各位代表)|回顾$|主要工作$|^{CN_COMMA}|^第[{CN_NUM}]+[章部分]")
 
 

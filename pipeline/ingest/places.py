@@ -52,6 +52,7 @@ class Attribution:
     district_source: str = "none"
     adcode: str | None = None
     evidence: str = ""  # e.g. "title:东安区" or "body:青岛市×5,大连市×1"
+    mentions: str = ""  # the cities the body names most, "青岛市×25,济南市×2" (read by the corpus audit)
 
 
 def default_gazetteer_path() -> Path:
@@ -121,11 +122,14 @@ class Gazetteer:
             lat = float(r["latitude"]) if r.get("latitude") else None
             self.places[code] = Place(code, name, level, prov, city, lon, lat)
         self.by_surface: dict[str, list[tuple[Place, bool]]] = defaultdict(list)
+        self.surfaces: dict[str, set[str]] = defaultdict(set)  # a place's name → how texts write it
         for p in self.places.values():
             self.by_surface[p.name].append((p, True))
+            self.surfaces[p.name].add(p.name)
             s = short_name(p.name, p.level, nations)
             if s:
                 self.by_surface[s].append((p, False))
+                self.surfaces[p.name].add(s)
         self.automaton = ahocorasick.Automaton()
         for surface in self.by_surface:
             self.automaton.add_word(surface, surface)
@@ -346,6 +350,12 @@ def attribute(  # noqa: C901 - the rules are read top to bottom in the order the
             if votes_in_city[best] >= district_min and votes_in_city[best] >= district_share * total:
                 a.district, a.district_source = gaz.places[best].name, "body"
                 a.adcode = gaz.places[best].code
+    prov, city, _ = body_votes()
+    for code, n in prov.items():  # municipalities are cities too
+        if code[:2] in MUNICIPALITIES:
+            city[code] += n
+    ranked = sorted(city.items(), key=lambda kv: (-kv[1], gaz.places[kv[0]].name))[:5]
+    a.mentions = ",".join(f"{gaz.places[c].name}×{n:g}" for c, n in ranked)
     return a
 
 

@@ -120,6 +120,8 @@ def setup(
     )
     stopwords = load_stopwords(resource_files("stopwords", run)[0] if run else resource(None, "stopwords.txt"))
     documents = catalog.read_artifact(data_dir, "documents")
+    if "counted" in documents:  # near duplicates count once (the audit's choice, audit.keep_near_duplicates)
+        documents = documents[documents.counted].reset_index(drop=True)
     valid_cities = sorted(documents.city.dropna().unique())
     chosen_cities = _check_list("city", cities or [], valid_cities, allow_prefix=True)
     chosen_themes = _check_list("theme", themes or [], list(cb.themes)) or list(cb.themes)

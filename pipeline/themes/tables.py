@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def theme_tables(items, documents, codebook, lang: str = "zh"):
     """(theme_items, theme_matrix): items with city, province, year and section; per city the
-    documents, characters, item counts per theme and rates per 10,000 characters."""
+    documents, characters, item counts per theme and rates per 10,000 characters (documents the audit
+    does not count — the copies of a near duplicate — are left out of the matrix, not of the items)."""
     meta = documents[["doc_id", "title", "province", "city", "year", "n_chars"]]
     it = items.merge(meta, on="doc_id", how="left")
     for col in ("action", "object", "target"):  # items cached by an earlier version lack the measure fields
@@ -34,8 +35,10 @@ def theme_tables(items, documents, codebook, lang: str = "zh"):
             "section",
         ]
     ].sort_values(["doc_id", "start", "theme", "item"], kind="stable")
-    docs = documents.assign(city=documents.city.fillna("(unknown)"))
-    it["city"] = it.city.fillna("(unknown)")
+    # the matrix compares cities: a group of near duplicates counts once (documents.counted, set by the audit)
+    docs = documents[documents.counted] if "counted" in documents else documents
+    docs = docs.assign(city=docs.city.fillna("(unknown)"))
+    it = it[it.doc_id.isin(set(docs.doc_id))].assign(city=lambda d: d.city.fillna("(unknown)"))
     counts = it.pivot_table(index="city", columns="theme", values="item", aggfunc="count", fill_value=0)
     base = docs.groupby("city").agg(n_docs=("doc_id", "count"), n_chars=("n_chars", "sum"))
     matrix = base.join(counts, how="left").fillna(0)

@@ -1,0 +1,502 @@
+"""The corpus audit: documents that contradict their metadata, are cut short, repeat each other or are
+not what a city comparison can use, each reported with the evidence that decided.
+
+Checks (rules and thresholds in ``resources/audit.yaml`` and ``params.yaml``'s ``audit`` section):
+
+- ``place_conflict``  the place from the manifest, a table or the file name against the text: a text
+  that speaks as the State Council or a provincial government, or never names its city while naming
+  another one often.  An ``error`` leaves the place empty (``*_source`` = ``contradicted``).
+- ``year_conflict``   the stated year against the years the text reports on and plans for.
+- ``truncated``       ends mid-sentence, lacks a part its genre always has, or is far shorter than its
+  genre's median.
+- ``near_duplicate``  most of the text shared with another document (MinHash over character shingles,
+  LSH with datasketch); comparisons count each group once.
+- ``broken_lines``    line breaks inside sentences, rejoined by the cleaner (reported, not an error).
+- ``not_chinese`` / ``too_short``  other-language or almost no text (from the ingest checks).
+
+Nothing here changes the text; the audit writes ``quality_report.csv`` and the ``flags`` column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .metadata import TARGET_AFTER, TARGET_BEFORE, YEAR
+from .places import MUNICIPALITIES
+
+CHECKS = ("place_conflict", "year_conflict", "truncated", "near_duplicate", "broken_lines", "not_chinese", "too_short")
+SEVERITIES = ("error", "warning", "info")
+REPORT_COLUMNS = ["doc_id", "check", "severity", "message", "evidence"]
+# where a value was stated rather than read from the text itself
+STATED = {"manifest", "table", "filename", "date", "title", "journal_issue", "docx", "pdf", "html", "jsonl"}
+PLACE_FIELDS = ("province", "city", "district")
+
+
+@dataclass(frozen=True)
+class Finding:
+    doc_id: str
+    check: str
+    severity: str
+    message: str
+    evidence: str = ""
+
+
+class AuditRules:
+    """Compiled audit rules (see resources/audit.yaml)."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        voice = cfg["voice"]
+        self.national = re.compile(voice["national"])
+        self.provincial = re.compile(voice["provincial"])
+        self.city = re.compile(voice["city"])
+        self.provincial_self = re.compile(voice["provincial_self"])
+        self.city_self = re.compile(voice["city_self"])
+        self.provincial_ratio = float(cfg["provincial_ratio"])
+        self.provincial_min = int(cfg["provincial_min"])
+        self.unnamed_min_chars = int(cfg["unnamed_min_chars"])
+        self.other_city_min = float(cfg["other_city_min"])
+        self.other_city_ratio = float(cfg["other_city_ratio"])
+        self.sentence_end = str(cfg["sentence_end"])
+        self.closers = str(cfg["closers"])
+        self.signature_max = int(cfg["signature_max_chars"])
+        self.short_share = float(cfg["short_share"])
+        self.min_genre_docs = int(cfg["min_genre_docs"])
+        self.stale_years = int(cfg["stale_years"])
+        self.min_year_mentions = int(cfg["min_year_mentions"])
+        self.review_heading = re.compile(cfg["review_heading"])
+        self.plan_heading = re.compile(cfg["plan_heading"])
+        default = cfg.get("default") or {}
+        self.genres = {}
+        for name, g in {**(cfg.get("genres") or {}), None: default}.items():
+            g = g or {}
+            self.genres[name] = (
+                str(g.get("year", default.get("year", "any"))),
+                {part: re.compile(p) for part, p in (g.get("parts") or {}).items()},
+            )
+
+    def genre(self, name: str | None) -> tuple[str, dict[str, re.Pattern]]:
+        return self.genres.get(name, self.genres[None])
+
+    @classmethod
+    def load(cls, path: Path) -> AuditRules:
+        return cls(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------- per document
+
+
+def _mentions(value: str | None) -> list[tuple[str, float]]:
+    out = []
+    for part in (value or "").split(","):
+        if "×" in part:
+            name, n = part.rsplit("×", 1)
+            out.append((name, float(n)))
+    return out
+
+
+def _names(place: str) -> set[str]:
+    """A place's name and its plain short form (青岛市 → 青岛), when no gazetteer says more."""
+    short = re.sub(r"(?:地区|[市盟])$", "", place)
+    return {place, short} if len(short) >= 2 else {place}
+
+
+def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
+    """The place a document was given (manifest, table, file name, title) against what its text says.
+    ``gaz`` (a :class:`pipeline.ingest.places.Gazetteer`) gives the ways a text writes a place and the
+    city a file name names; without it only the plain names are looked for."""
+    doc_id, text = rec["doc_id"], rec["text"]
+    claimed = {f: rec.get(f) for f in PLACE_FIELDS if rec.get(f) and rec.get(f"{f}_source") in STATED}
+    stem = Path(str(rec.get("source_file", "")).split("#")[0]).stem
+    in_stem = _stem_city(gaz, stem) if gaz is not None else None
+    if (
+        in_stem
+        and rec.get("city")
+        and rec.get("city_source") not in ("filename", "manifest")
+        and in_stem != rec["city"]
+    ):
+        return [
+            Finding(
+                doc_id,
+                "place_conflict",
+                "warning",
+                f"the file name names {in_stem}, the text {rec['city']} ({rec.get('city_source')}), which is used",
+                f"file name “{stem}”; mentions: {rec.get('place_mentions') or '(none)'}",
+            )
+        ]
+    if not claimed:
+        return []
+    said = ", ".join(f"{v} ({rec[f + '_source']})" for f, v in claimed.items())
+    national = rules.national.search(text)
+    if national:
+        return [
+            Finding(
+                doc_id,
+                "place_conflict",
+                "error",
+                f"given {said}, but the text speaks as the State Council (a national report); place left empty",
+                f"“{_context(text, national)}”",
+            )
+        ]
+    city = claimed.get("city")
+    if not city or city == claimed.get("province"):  # a municipality is its own province
+        return []
+    n_prov, n_city = len(rules.provincial.findall(text)), len(rules.city.findall(text))
+    speaks_as = rules.provincial_self.search(text) if not rules.city_self.search(text) else None
+    if speaks_as or (n_prov >= rules.provincial_min and n_prov >= rules.provincial_ratio * max(n_city, 1)):
+        first = speaks_as or rules.provincial.search(text)
+        assert first is not None  # found n_prov > 0 times
+        return [
+            Finding(
+                doc_id,
+                "place_conflict",
+                "error",
+                f"given {said}, but the text speaks as a provincial government "
+                f"({n_prov} provincial against {n_city} city forms of address); place left empty",
+                f"“{_context(text, first)}”",
+            )
+        ]
+    ranked = _mentions(rec.get("place_mentions"))
+    names = (gaz.surfaces.get(city) if gaz is not None else None) or _names(city)
+    district = claimed.get("district")
+    if district:  # a district's own report names its district more than its city
+        names = names | ((gaz.surfaces.get(district) if gaz is not None else None) or {district})
+    own = _count_any(text, names)
+    others = [(n, c) for n, c in ranked if n != city]
+    top = others[0] if others else None
+    if own == 0 and len(text) >= rules.unnamed_min_chars:
+        if top and top[1] >= rules.other_city_min:
+            return [
+                Finding(
+                    doc_id,
+                    "place_conflict",
+                    "error",
+                    f"given {said}, but the text never names it and names {top[0]} {top[1]:g} times; place left empty",
+                    f"mentions: {rec.get('place_mentions') or '(none)'}",
+                )
+            ]
+        return [
+            Finding(
+                doc_id,
+                "place_conflict",
+                "warning",
+                f"given {said}, but the text never names it",
+                f"mentions: {rec.get('place_mentions') or '(none)'}",
+            )
+        ]
+    if top and top[1] >= rules.other_city_min and top[1] >= rules.other_city_ratio * max(own, 1):
+        return [
+            Finding(
+                doc_id,
+                "place_conflict",
+                "warning",
+                f"given {said}, but the text names {top[0]} {top[1]:g} times and {city} {own} times",
+                f"mentions: {rec.get('place_mentions')}",
+            )
+        ]
+    return []
+
+
+def _stem_city(gaz, stem: str) -> str | None:
+    """The one city (or municipality) a file name names, if it names exactly one."""
+    found = set()
+    for _s, _e, _surface, cands in gaz.mentions(stem):
+        cities = {
+            p.name for p, _ in cands if p.level == "city" or (p.level == "province" and p.code[:2] in MUNICIPALITIES)
+        }
+        if len(cities) == 1:
+            found |= cities
+    return found.pop() if len(found) == 1 else None
+
+
+def _count_any(text: str, names: set[str]) -> int:
+    """Occurrences of any of the names, the longest first, without counting one inside another."""
+    rx = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return len(rx.findall(text))
+
+
+def _context(text: str, m: re.Match, width: int = 12) -> str:
+    return text[max(0, m.start() - width) : m.end() + width].replace("\n", " ")
+
+
+def text_years(text: str) -> Counter[int]:
+    """Years the text reports on: "2023年" and the like, leaving out targets (到2035年) and ranges."""
+    counts: Counter[int] = Counter()
+    for m in YEAR.finditer(text):
+        before = text[max(0, m.start() - 3) : m.start()]
+        after = text[m.end() : m.end() + 3]
+        if any(before.endswith(t) for t in TARGET_BEFORE) or after.startswith(TARGET_AFTER):
+            continue
+        counts[int(m.group(1))] += 1
+    return counts
+
+
+def check_year(rec: dict, rules: AuditRules) -> list[Finding]:
+    """The stated year (manifest, table, file name, date or title) against the years the text speaks of."""
+    doc_id, text = rec["doc_id"], rec["text"]
+    stated = []
+    if rec.get("year") is not None and not pd.isna(rec["year"]) and rec.get("year_source") in STATED:
+        stated.append((int(rec["year"]), str(rec["year_source"])))
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", Path(str(rec.get("source_file", "")).split("#")[0]).stem)
+    if m and all(int(m.group(1)) != y for y, _ in stated):
+        stated.append((int(m.group(1)), "file name"))
+    if not stated:
+        return []
+    kind, _ = rules.genre(rec.get("genre"))
+    counts = text_years(text)
+    frequent = sorted(y for y, n in counts.items() if n >= rules.min_year_mentions)
+    out = []
+    for year, source in stated:
+        if kind == "plan":
+            plan, review = rules.plan_heading.search(text), rules.review_heading.search(text)
+            if review:
+                spoken, evidence = int(review.group(1)) + 1, f"“{_context(text, review)}”"
+            elif plan:
+                spoken, evidence = int(plan.group(1)), f"“{_context(text, plan)}”"
+            else:
+                continue
+            if spoken != year:
+                out.append(
+                    Finding(
+                        doc_id,
+                        "year_conflict",
+                        "error",
+                        f"stated year {year} ({source}), but the text is the report for {spoken}; year left empty",
+                        evidence,
+                    )
+                )
+        elif counts:
+            later = [y for y in frequent if y > year]
+            if later:
+                out.append(
+                    Finding(
+                        doc_id,
+                        "year_conflict",
+                        "warning",
+                        f"stated year {year} ({source}), but the text reports on {later[-1]}",
+                        "years named: " + _year_list(counts),
+                    )
+                )
+            elif max(counts) <= year - rules.stale_years:
+                out.append(
+                    Finding(
+                        doc_id,
+                        "year_conflict",
+                        "warning",
+                        f"stated year {year} ({source}), but the latest year the text names is {max(counts)}",
+                        "years named: " + _year_list(counts),
+                    )
+                )
+    return out[:1]
+
+
+def _year_list(counts: Counter[int]) -> str:
+    return ", ".join(f"{y}×{n}" for y, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+
+
+_SYMBOLS = "■□▲△◆◇●○★☆※—-_=*#~ "
+
+
+def check_truncated(rec: dict, rules: AuditRules) -> list[Finding]:
+    """Ends mid-sentence, or lacks a part its genre always has."""
+    doc_id, text = rec["doc_id"], rec["text"]
+    out = []
+    last = text.rstrip().rsplit("\n", 1)[-1].strip().rstrip(_SYMBOLS).strip()
+    end = last.rstrip(rules.closers)
+    signature = len(last) <= rules.signature_max and not re.search(r"[，,、；;]", last)
+    if end and end[-1] not in rules.sentence_end and not signature:
+        out.append(Finding(doc_id, "truncated", "warning", "the text ends mid-sentence", f"ends with “…{last[-30:]}”"))
+    _, parts = rules.genre(rec.get("genre"))
+    missing = [name for name, rx in parts.items() if not rx.search(text)]
+    if missing:
+        out.append(
+            Finding(
+                doc_id,
+                "truncated",
+                "error",
+                f"a {rec.get('genre')} always has a {' and a '.join(parts)} part; no {' or '.join(missing)} found",
+                "; ".join(f"{n}: /{parts[n].pattern}/" for n in missing),
+            )
+        )
+    return out
+
+
+def check_document(rec: dict, broken_line_breaks: int, rules: AuditRules, gaz=None) -> list[Finding]:
+    """Every per-document check on one documents.parquet row (as a dict); ``gaz`` as in
+    :func:`check_place`."""
+    out = check_place(rec, rules, gaz) + check_year(rec, rules) + check_truncated(rec, rules)
+    if broken_line_breaks:
+        out.append(
+            Finding(
+                rec["doc_id"],
+                "broken_lines",
+                "info",
+                f"most line breaks fell inside sentences: the cleaner rejoined {broken_line_breaks}",
+                "rule broken_line in cleaning_report.csv",
+            )
+        )
+    return out
+
+
+def apply_errors(rec: dict, findings: list[Finding]) -> None:
+    """What the text contradicts is left empty, never kept: the place or year an error names."""
+    for f in findings:
+        if f.severity != "error":
+            continue
+        if f.check == "place_conflict":
+            for field in PLACE_FIELDS:
+                rec[field], rec[f"{field}_source"] = None, "contradicted"
+            rec["adcode"] = None
+        elif f.check == "year_conflict":
+            rec["year"], rec["year_source"] = None, "contradicted"
+
+
+# --------------------------------------------------------------------------- across documents
+
+
+_CJK_ONLY = re.compile(r"[^\u4e00-\u9fa5A-Za-z0-9]+")
+_M61 = np.uint64((1 << 61) - 1)
+_M32 = np.uint64((1 << 32) - 1)
+
+
+def shingle_hashes(text: str, k: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the text's k-character shingles (punctuation and spaces left out, so
+    page layout does not count)."""
+    s = _CJK_ONLY.sub("", text)
+    if len(s) < k:
+        s = s.ljust(k, "\0")
+    codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(k):
+            h = h * np.uint64(1000003) + codes[i : len(codes) - k + 1 + i]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return np.unique(h & _M32)
+
+
+def signature(text: str, params: dict) -> list[int]:
+    """The MinHash signature (datasketch, its default affine scheme) of the text's shingles, under
+    ``params`` (``audit.shingle_chars``, ``audit.num_perm``, ``audit.shingle_sample`` and ``seed``)."""
+    from datasketch import MinHash
+
+    p = params["audit"]
+    m = MinHash(num_perm=int(p["num_perm"]), seed=int(params["seed"]), hashfunc=int)
+    hv = shingle_hashes(text, int(p["shingle_chars"]))
+    sample = int(p["shingle_sample"])
+    if sample > 1:  # the same shingles in every document (chosen by hash): Jaccard is kept in expectation
+        kept = hv[hv % np.uint64(sample) == 0]
+        hv = kept if len(kept) >= 50 else hv
+    m.update_batch(hv.tolist())
+    return [int(x) for x in m.hashvalues]
+
+
+def near_duplicates(signatures: dict[str, list[int]], params: dict) -> list:
+    """Pairs (a, b, similarity) of documents whose shingle sets are at least ``audit.near_duplicate_threshold``
+    alike (Jaccard, estimated from their signatures), found with datasketch's MinHash LSH; sorted."""
+    from datasketch import MinHash, MinHashLSH
+
+    threshold, num_perm = float(params["audit"]["near_duplicate_threshold"]), int(params["audit"]["num_perm"])
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sigs = {}
+    for doc_id in sorted(signatures):
+        values = np.array(signatures[doc_id], dtype=np.uint64)
+        sigs[doc_id] = MinHash(num_perm=num_perm, seed=int(params["seed"]), hashvalues=values, scheme="affine32")
+        lsh.insert(doc_id, sigs[doc_id])
+    pairs = set()
+    for doc_id in sorted(sigs):
+        for other in lsh.query(sigs[doc_id]):
+            if other != doc_id:
+                a, b = sorted((doc_id, other))
+                sim = float(sigs[a].jaccard(sigs[b]))
+                if sim >= threshold:
+                    pairs.add((a, b, round(sim, 3)))
+    return sorted(pairs)
+
+
+def duplicate_groups(pairs: list, n_chars: dict[str, int]) -> dict[str, str]:
+    """doc_id → the document its group is counted by (the longest text; then the first doc_id), for
+    every document of a group but that one."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_edges_from((a, b) for a, b, _ in pairs)
+    out = {}
+    for comp in nx.connected_components(g):
+        keep = min(comp, key=lambda d: (-n_chars.get(d, 0), d))
+        out.update({d: keep for d in comp if d != keep})
+    return out
+
+
+def audit_corpus(
+    documents: pd.DataFrame,
+    findings: list[Finding],
+    params: dict,
+    rules: AuditRules,
+    signatures: dict[str, list[int]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The corpus-wide checks (near duplicates, length against the genre), then the quality report and
+    the documents with ``flags``, ``duplicate_of`` and ``counted``.  ``signatures`` are MinHash
+    signatures already at hand (from the cache), by doc_id."""
+    p = params["audit"]
+    findings = list(findings)
+    signatures = dict(signatures or {})
+    for r in documents.itertuples():
+        if r.doc_id not in signatures:
+            signatures[r.doc_id] = signature(r.text, params)
+    pairs = near_duplicates(signatures, params) if len(documents) > 1 else []
+    n_chars = dict(zip(documents.doc_id, documents.n_chars, strict=True))
+    counted_by = duplicate_groups(pairs, n_chars)
+    for a, b, sim in pairs:
+        for x, y in ((a, b), (b, a)):
+            keep = counted_by.get(x, x)
+            note = "counted once, as " + keep if keep != x else "counted as this one"
+            findings.append(
+                Finding(
+                    x,
+                    "near_duplicate",
+                    "warning",
+                    f"shares most of its text with {y} ({note})",
+                    f"similarity {sim:.3f}",
+                )
+            )
+    for genre, group in documents.groupby("genre"):
+        if len(group) < rules.min_genre_docs:
+            continue
+        median = float(group.n_chars.median())
+        for r in group.itertuples():
+            if r.n_chars < rules.short_share * median:
+                findings.append(
+                    Finding(
+                        r.doc_id,
+                        "truncated",
+                        "warning",
+                        f"{r.n_chars} characters, far shorter than the median {median:.0f} of its genre ({genre})",
+                        f"below {rules.short_share:g} × median",
+                    )
+                )
+    report = pd.DataFrame([vars(f) for f in findings], columns=REPORT_COLUMNS)
+    order = {c: i for i, c in enumerate(CHECKS)}
+    report = (
+        report.assign(_o=report.check.map(order))
+        .sort_values(["doc_id", "_o", "severity", "message"], kind="stable")
+        .drop(columns="_o")
+        .drop_duplicates()
+        .reset_index(drop=True)
+    )
+    fired = {
+        doc_id: ";".join(sorted(set(group.check), key=order.__getitem__)) for doc_id, group in report.groupby("doc_id")
+    }
+    docs = documents.copy()
+    docs["flags"] = [fired.get(d, "") for d in docs.doc_id]
+    docs["duplicate_of"] = docs.doc_id.map(counted_by)
+    docs["counted"] = docs.duplicate_of.isna() | bool(p["keep_near_duplicates"])
+    return report, docs

@@ -1,0 +1,179 @@
+"""The corpus audit on real text: synthetic defects built from the seeds and the shared reports fire
+their checks; the seeds and the shared city reports stay silent except where a reader confirms a defect."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import CORPUS, SEEDS, need_shared
+
+from pipeline import catalog
+from pipeline.config import ROOT
+from pipeline.errors import AuditFailed
+from pipeline.ingest import ingest_corpus
+from pipeline.ingest.clean import Rules, clean_text
+from pipeline.stages import run
+
+
+def _city(name: str) -> str:
+    return (need_shared("cities-2024", "txt") / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def _province(name: str) -> str:
+    path = need_shared("provinces-2026") / f"2026_{name}_政府工作报告.csv"
+    return next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))["full_text"]
+
+
+def _seed(name: str) -> str:
+    return (CORPUS / "raw" / f"{SEEDS[name]}.txt").read_text(encoding="utf-8")
+
+
+def _clean(raw: str) -> str:
+    rules = yaml.safe_load((ROOT / "pipeline" / "resources" / "cleaning.yaml").read_text(encoding="utf-8"))
+    return clean_text(raw, Rules(rules)).text
+
+
+def _before_plan(report: str) -> str:
+    """A government work report cut in the middle of a sentence of its review, before the plan's heading."""
+    heading = re.search(r"(?m)^[一二三四五六七八九十]+、\s*(?:20\d{2}年|今年)(?!.{0,6}回顾)", report)
+    assert heading and heading.start() > 0.2 * len(report)
+    return _cut(report, 0.8 * heading.start() / len(report))
+
+
+def _cut(text: str, share: float) -> str:
+    """The text cut at ``share`` of its length, in the middle of a sentence."""
+    i = int(len(text) * share)
+    while text[i - 1] in "。！？；：\n" or text[i] in "。！？；：\n":
+        i += 1
+    return text[:i]
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory, params):
+    """One corpus holding every synthetic defect, with a manifest for the stated years."""
+    root = tmp_path_factory.mktemp("audit")
+    raw = root / "raw"
+    raw.mkdir()
+    qingdao = _seed("qingdao")
+    chrome = qingdao.split("转变观念", 1)[0]
+    harbin = _clean(_seed("harbin")).replace("\n", "")  # the report's text, hard-wrapped below
+    other_chrome = "首页 > 新闻中心 > 基层党建\n字号：大 中 小 打印本页\n" + chrome.split("\n", 3)[-1]
+    files = {
+        "温州.txt": _city("杭州"),  # another city's report under this city's name
+        "南京.txt": _province("江苏省"),  # a provincial report under a city's name
+        "合肥.txt": _city("合肥").replace("我代表市人民政府", "我代表国务院"),  # speaks as the State Council
+        "广州.txt": _before_plan(_city("广州")),  # stops inside the review
+        "三亚.txt": _city("三亚"),  # its manifest row states another year
+        "qingdao.txt": qingdao,
+        "qingdao-elsewhere.txt": other_chrome + qingdao[len(chrome) :] + "\n（来源：另一网站）\n",
+        "harbin-wrapped.txt": "\n".join(harbin[i : i + 30] for i in range(0, len(harbin), 30)),
+        "english.txt": "Community Party building in Qingdao: notes from a field visit. " * 20,
+        "short.txt": "社区党建工作简讯：本周召开社区党建工作推进会，各社区党组织书记参加。",
+    }
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    pd.DataFrame(
+        [{"file": "raw/三亚.txt", "year": 2025}, {"file": "raw/qingdao.txt", "year": 2004}],
+    ).to_csv(root / "manifest.csv", index=False)
+    docs, report, _log, quality = ingest_corpus(root, params)
+    return docs.set_index("doc_id", drop=False), report, quality
+
+
+def _fired(quality: pd.DataFrame, doc_id: str) -> dict[str, set[str]]:
+    q = quality[quality.doc_id == doc_id]
+    return {c: set(q[q.check == c].severity) for c in q.check.unique()}
+
+
+def test_a_report_under_another_citys_name_is_not_given_that_city(audited):
+    docs, _, quality = audited
+    # the file name says 温州, the text is 杭州's own report and names 杭州 throughout
+    assert "place_conflict" in _fired(quality, "温州")
+    row = docs.loc["温州"]
+    assert row.city != "温州市" and "place_conflict" in row["flags"].split(";")
+
+
+def test_a_provincial_or_national_report_under_a_citys_name_is_left_without_a_city(audited):
+    docs, _, quality = audited
+    for doc_id, voice in (("南京", "provincial"), ("合肥", "State Council")):
+        assert _fired(quality, doc_id)["place_conflict"] == {"error"}
+        message = quality[(quality.doc_id == doc_id) & (quality.check == "place_conflict")].message.iloc[0]
+        assert voice in message
+        row = docs.loc[doc_id]
+        assert pd.isna(row.city) and row.city_source == "contradicted"
+
+
+def test_a_report_that_stops_in_its_review_is_truncated(audited):
+    docs, _, quality = audited
+    q = quality[(quality.doc_id == "广州") & (quality.check == "truncated")]
+    assert set(q.severity) == {"warning", "error"}  # ends mid-sentence; no plan part
+    assert any("plan" in m for m in q.message)
+
+
+def test_a_stated_year_the_text_contradicts_is_left_empty(audited):
+    docs, _, quality = audited
+    assert _fired(quality, "三亚")["year_conflict"] == {"error"}
+    assert pd.isna(docs.loc["三亚", "year"]) and docs.loc["三亚", "year_source"] == "contradicted"
+    assert "year_conflict" not in _fired(quality, "qingdao")  # a news story of its own year
+
+
+def test_the_same_report_with_other_page_chrome_is_a_near_duplicate_counted_once(audited):
+    docs, _, quality = audited
+    q = quality[quality.check == "near_duplicate"]
+    assert set(q.doc_id) == {"qingdao", "qingdao-elsewhere"}
+    assert float(q.evidence.iloc[0].split()[-1]) >= 0.8
+    assert docs.loc[["qingdao", "qingdao-elsewhere"], "counted"].sum() == 1
+    kept = docs.loc[["qingdao", "qingdao-elsewhere"]].query("counted").doc_id.iloc[0]
+    other = ({"qingdao", "qingdao-elsewhere"} - {kept}).pop()
+    assert docs.loc[other, "duplicate_of"] == kept
+    assert docs.drop(index=["qingdao", "qingdao-elsewhere"]).counted.all()
+
+
+def test_a_text_with_a_newline_every_30_characters_is_rejoined_and_reported(audited, params):
+    docs, report, quality = audited
+    assert _fired(quality, "harbin-wrapped")["broken_lines"] == {"info"}
+    rejoined = report[(report.doc_id == "harbin-wrapped") & (report.rule == "broken_line")]
+    assert len(rejoined) > 100
+    text = docs.loc["harbin-wrapped", "text"]
+    assert text.count("\n") < len(rejoined) / 10
+    # the sentences of the report are whole again
+    sentences = [s for s in re.split(r"(?<=[。！？])", _clean(_seed("harbin")).replace("\n", "")) if len(s) > 20]
+    whole = sum(1 for s in sentences if s in text)
+    assert whole >= 0.9 * len(sentences)
+
+
+def test_foreign_and_near_empty_documents_are_in_the_report(audited):
+    docs, _, quality = audited
+    assert _fired(quality, "english") == {"not_chinese": {"error"}} and "english" not in docs.index
+    assert _fired(quality, "short") == {"too_short": {"warning"}} and docs.loc["short", "flags"] == "too_short"
+
+
+def test_the_seeds_and_the_city_reports_are_silent_but_for_confirmed_defects(seeds_inferred, cities_txt):
+    """The shared city reports are complete reports of their own city and year: nothing fires.  Of the
+    seeds, the three previews of a document-sharing site stop where the site cut them off (a reader
+    confirms it): they, and only they, are truncated."""
+    assert (cities_txt["flags"] == "").all(), cities_txt[cities_txt["flags"] != ""]["flags"].to_dict()
+    docs, report, _ = seeds_inferred
+    previews = set(report[report.rule == "sharing_chrome"].doc_id)
+    assert len(previews) == 3
+    assert set(docs[docs["flags"] != ""].doc_id) == previews
+    assert (docs[docs["flags"] != ""]["flags"] == "truncated").all()
+
+
+def test_strict_audit_fails_the_run_and_keeps_the_report(tmp_path, params):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "合肥.txt").write_text(_city("合肥").replace("我代表市人民政府", "我代表国务院"), encoding="utf-8")
+    (corpus / "qingdao.txt").write_text(_seed("qingdao"), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(AuditFailed, match="1 error finding"):
+        run(corpus, out, params, use_manifest=False, strict_audit=True)
+    quality = pd.read_csv(catalog.artifact_path(out, "quality_report"), encoding="utf-8-sig")
+    assert list(quality.columns) == ["doc_id", "check", "severity", "message", "evidence"]
+    assert "合肥" in set(quality.doc_id)
+    results = run(corpus, out, params, use_manifest=False)  # without it, the run goes on
+    assert results["ingest"]["audit"]["error"] == 1 and results["themes"]["items"] > 0

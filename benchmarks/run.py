@@ -12,7 +12,7 @@ On the 72 city reports (cities-2024/txt) plus the 31 provincial reports
   (c) warm       the same command again, nothing changed
   (d) one edit   one document changed: only it is cleaned and segmented again
   (e) full       python -m pipeline run (adds theme extraction and the classifier), cold, warm
-                 and with one document edited
+                 and with one document edited; and the corpus audit's share of the cold run
 
 and the same (a)/(b) on the corpus repeated ``--scale`` times under new names.
 Each copy gets one extra line ("副本 N") so that the copies are not the same
@@ -60,7 +60,25 @@ print(n)
 """
 
 
-def measure(cmd: list[str], env=None) -> tuple[float, float, str]:
+# the corpus audit alone, on the documents of a finished run (imports done before the clock starts)
+AUDIT = r"""
+import sys, time
+from pipeline import catalog
+from pipeline.config import load_params, resource_files
+from pipeline.ingest.audit import AuditRules, audit_corpus, check_document, signature
+from pipeline.ingest.places import load_gazetteer
+import datasketch, networkx
+params = load_params()
+rules = AuditRules.load(resource_files("audit_rules", params)[0])
+gaz = load_gazetteer(None, str(resource_files("block_phrases", params)[0]))
+docs = catalog.read_artifact(sys.argv[1], "documents")
+t = time.perf_counter()
+found = [f for rec in docs.to_dict("records") for f in check_document(rec, {}, rules, gaz)]
+sigs = {r.doc_id: signature(r.text, params) for r in docs.itertuples()}
+audit_corpus(docs, found, params, rules, sigs)
+print(time.perf_counter() - t)
+"""
+cmd: list[str], env=None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) of the process tree, stdout."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
@@ -185,8 +203,12 @@ def main() -> int:
                 e2, _, _ = measure(full, env)
                 victim.write_text(victim.read_text(encoding="utf-8") + "\n再补充一句。\n", encoding="utf-8")
                 e3, _, _ = measure(full, env)
+                audit = subprocess.run(
+                    [PY, "-c", AUDIT, str(tmp / "full")], env=env, capture_output=True, text=True, check=True
+                )
                 r.update(
                     {
+                        "audit_s": round(float(audit.stdout.strip()), 2),
                         "full_cold_s": round(e1, 2),
                         "full_cold_peak_mb": round(e_mem),
                         "full_warm_s": round(e2, 3),
@@ -220,6 +242,10 @@ def main() -> int:
     print(
         f"(e) full run with themes: cold {x1['full_cold_s']:.2f} s (peak {x1['full_cold_peak_mb']} MB), "
         f"warm {x1['full_warm_s']:.3f} s, one document edited {x1['full_one_edit_s']:.2f} s"
+    )
+    print(
+        f"    corpus audit (all checks, on the run's documents): {x1['audit_s']:.2f} s = "
+        f"{100 * x1['audit_s'] / x1['full_cold_s']:.1f} % of the cold full run"
     )
     print(
         f"x{args.scale} corpus ({xs['files']} files, {xs['input_mb']} MB): baseline {xs['baseline_s']:.2f} s, "

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (policy-pipeline)
 #     language: python
@@ -15,8 +17,9 @@
 # # 01 · The corpus
 #
 # What the corpus holds — documents by city, year and genre, their lengths — where each piece of metadata came
-# from (the manifest, the file itself, or an inference rule), and what the cleaner removed from each document and
-# why. Everything here reads the tables `python -m pipeline run` wrote; nothing is computed by hand.
+# from (the manifest, the file itself, or an inference rule), what the corpus audit found wrong with documents
+# before anyone compares cities, and what the cleaner removed from each document and why. Everything here reads
+# the tables `python -m pipeline run` wrote; nothing is computed by hand.
 
 # %% tags=["parameters"]
 data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
@@ -32,7 +35,7 @@ dpi: int = 300  # resolution of PNG figures
 seed: int = 42  # seed of everything random
 
 # %%
-from pipeline.report.notebook import cleaning_audit, documents_per_city, setup
+from pipeline.report.notebook import audit_overview, cleaning_audit, documents_per_city, quality_report, setup
 
 ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
 docs = ctx.documents
@@ -74,6 +77,36 @@ docs[sources].apply(lambda s: s.value_counts()).fillna(0).astype(int).T
 
 # %%
 docs[["doc_id", "province", "city", "district", "city_source", "place_evidence"]]
+
+# %% [markdown]
+# ## The corpus audit
+#
+# Before cities are compared, every document is checked against its own metadata and against the others
+# (`data/quality_report.csv`; the checks are described in the README under "Corpus audit"):
+#
+# - **place_conflict** — the place from the manifest or the file name is contradicted by the text: it speaks as
+#   the State Council or a provincial government, or never names its city while naming another one often. An
+#   *error* leaves the place empty, so the document is not counted as that city's.
+# - **year_conflict** — the stated year is not the year the report is for (a work report is given in the year it
+#   plans for). An *error* leaves the year empty.
+# - **truncated** — the text ends mid-sentence, lacks a part its genre always has (a work report's review or
+#   plan), or is far shorter than its genre's median.
+# - **near_duplicate** — two documents share most of their text (the same report from two sites). The city
+#   tables count each group once, as its longest text (`audit.keep_near_duplicates` keeps all).
+# - **broken_lines** — most line breaks fell inside sentences; the cleaner rejoined them (shown for the record).
+# - **not_chinese**, **too_short** — a document of other-language or almost no text.
+#
+# How to read it: an error changes what the tables say (a place or year left empty, a document not kept); a
+# warning asks you to look at the document before you rely on it; info records what the cleaner repaired. A
+# check that never fires is not shown.
+
+# %%
+fig, data = audit_overview(ctx)
+ctx.save(fig, data, "fig01_corpus_audit")
+fig
+
+# %%
+quality_report(ctx)
 
 # %% [markdown]
 # ## The cleaning audit

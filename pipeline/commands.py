@@ -121,8 +121,10 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
         matrix = pd.read_csv(catalog.artifact_path(out, "theme_matrix"), encoding="utf-8-sig")
     if "xlsx" in what:
         practice = practice_matrix(items, documents, list(codebook.themes), top_n=10)
+        quality_path = catalog.artifact_path(out, "quality_report")
+        quality = pd.read_csv(quality_path, encoding="utf-8-sig", dtype=str) if quality_path.exists() else None
         catalog.write_bytes(
-            catalog.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice)
+            catalog.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice, quality)
         )
         res["xlsx"] = str(catalog.artifact_path(out, "results_xlsx"))
     if "latex" in what:

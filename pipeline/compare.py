@@ -144,7 +144,9 @@ def practice_matrix(
 ) -> pd.DataFrame:
     """The framework matrix: cities as rows, themes as columns, canonical items in the cells
     (most frequent first, at most ``top_n``; items seen fewer than ``min_count`` times in the city left out)."""
-    it = items.merge(documents[["doc_id", "city"]], on="doc_id", how="left")
+    if "counted" in documents:  # a group of near duplicates counts once (the audit's documents.counted)
+        documents = documents[documents.counted]
+    it = items.merge(documents[["doc_id", "city"]], on="doc_id", how="inner")
     it["city"] = it.city.fillna("(unknown)")
     cells = {}
     for (city, theme), g in it[it.theme.isin(themes)].groupby(["city", "theme"]):

@@ -152,16 +152,26 @@ def test_foreign_and_near_empty_documents_are_in_the_report(audited):
     assert _fired(quality, "short") == {"too_short": {"warning"}} and docs.loc["short", "flags"] == "too_short"
 
 
-def test_the_seeds_and_the_city_reports_are_silent_but_for_confirmed_defects(seeds_inferred, cities_txt):
-    """The shared city reports are complete reports of their own city and year: nothing fires.  Of the
-    seeds, the three previews of a document-sharing site stop where the site cut them off (a reader
-    confirms it): they, and only they, are truncated."""
-    assert (cities_txt["flags"] == "").all(), cities_txt[cities_txt["flags"] != ""]["flags"].to_dict()
-    docs, report, _ = seeds_inferred
-    previews = set(report[report.rule == "sharing_chrome"].doc_id)
-    assert len(previews) == 3
-    assert set(docs[docs["flags"] != ""].doc_id) == previews
-    assert (docs[docs["flags"] != ""]["flags"] == "truncated").all()
+def test_on_the_seeds_and_the_shared_reports_the_audit_flags_what_a_reader_confirms(
+    seeds_inferred, cities_txt, provinces
+):
+    """An independent reader went through the 72 city reports, the 31 provincial reports and the seeds
+    (tests/gold/audit_reading.csv; `audit_check` maps each defect to the check that should find it).
+    The audit flags exactly the defects the reader found with high or medium confidence, and nothing
+    else (the reader's low-confidence 河北: a short but complete report)."""
+    gold = pd.read_csv(ROOT / "tests" / "gold" / "audit_reading.csv", dtype=str).fillna("")
+    gold = gold[(gold.audit_check != "") & gold.confidence.isin(["high", "medium"])]
+    expected = {
+        (c, f.rsplit(".", 1)[0].split("/")[-1], check)
+        for c, f, check in zip(gold.corpus, gold.file, gold.audit_check, strict=True)
+        if not f.startswith("docx/")
+    }
+    found = set()
+    for corpus, docs in (("cities-2024", cities_txt), ("seeds", seeds_inferred[0]), ("provinces-2026", provinces[0])):
+        for doc_id, flags in zip(docs.doc_id, docs["flags"], strict=True):
+            stem = doc_id.split("#")[0]
+            found |= {(corpus, stem, check) for check in flags.split(";") if check}
+    assert found == expected
 
 
 def test_strict_audit_fails_the_run_and_keeps_the_report(tmp_path, params):
@@ -177,3 +187,42 @@ def test_strict_audit_fails_the_run_and_keeps_the_report(tmp_path, params):
     assert "合肥" in set(quality.doc_id)
     results = run(corpus, out, params, use_manifest=False)  # without it, the run goes on
     assert results["ingest"]["audit"]["error"] == 1 and results["themes"]["items"] > 0
+
+
+def test_the_audit_reaches_the_notebook_the_workbook_and_the_report(tmp_path, params):
+    """Notebook 01's figure and table, the corpus_audit sheet of results.xlsx (filterable) and the
+    report's audit section carry the findings."""
+    import openpyxl
+
+    from pipeline.commands import stage_export
+    from pipeline.report.notebook import audit_overview, quality_report
+    from pipeline.report.notebook import setup as notebook_setup
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "合肥.txt").write_text(_city("合肥").replace("我代表市人民政府", "我代表国务院"), encoding="utf-8")
+    (corpus / "qingdao.txt").write_text(_seed("qingdao"), encoding="utf-8")
+    (corpus / "dalian.txt").write_text(_seed("dalian"), encoding="utf-8")
+    out = tmp_path / "out"
+    run(corpus, out, params, use_manifest=False)
+    ctx = notebook_setup(out, tmp_path / "figs", formats=["png"], dpi=60)
+    table = quality_report(ctx)
+    assert {("合肥", "place_conflict", "error"), ("dalian", "truncated", "warning")} <= set(
+        zip(table.doc_id, table.check, table.severity, strict=True)
+    )
+    fig, data = audit_overview(ctx)
+    assert data.set_index("check").loc["place_conflict", "error"] == 1
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["地名与正文矛盾", "文本不完整"]
+    stage_export(out, params, ["xlsx", "report"])
+    book = openpyxl.load_workbook(catalog.artifact_path(out, "results_xlsx"))
+    sheet = book["corpus_audit"]
+    assert sheet.auto_filter.ref and [c.value for c in sheet[1]] == [
+        "doc_id",
+        "check",
+        "severity",
+        "message",
+        "evidence",
+    ]
+    assert any(row[0].value == "合肥" for row in sheet.iter_rows(min_row=2))
+    index = catalog.artifact_path(out, "report").read_text(encoding="utf-8")
+    assert "Corpus audit" in index and "State Council" in index

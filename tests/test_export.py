@@ -54,12 +54,12 @@ def test_excel_workbook(exported):
 
     out, _ = exported
     wb = openpyxl.load_workbook(out / "tables" / "results.xlsx")
-    assert wb.sheetnames == ["documents", "theme_items", "city_theme_matrix", "practice_matrix"]
+    assert wb.sheetnames == ["documents", "theme_items", "city_theme_matrix", "practice_matrix", "corpus_audit"]
     docs = wb["documents"]
     header = [c.value for c in docs[1]]
     assert "text" not in header and "title" in header and "city_source" in header
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2"
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
         assert ws.column_dimensions["A"].width >= 8
     items = pd.read_excel(out / "tables" / "results.xlsx", sheet_name="theme_items")
     assert "共同参与机制" in set(items["item"]) and items.evidence.str.contains("社区").any()

@@ -34,7 +34,7 @@ def small(tmp_path, params):
     res.mkdir()
     p = {k: (dict(v) if isinstance(v, dict) else v) for k, v in params.items()}
     p["n_jobs"] = 1
-    for name in ("cleaning_rules", "genres", "block_phrases", "userdict", "codebook"):
+    for name in ("cleaning_rules", "genres", "block_phrases", "userdict", "codebook", "audit_rules"):
         section, key = RESOURCE_FILES[name][0].split(".")
         src = resource_files(name, params)[0]
         shutil.copy(src, res / src.name)
@@ -70,6 +70,7 @@ EDITS = [  # resource, file to edit (relative to the private resource folder), e
         lambda s: "\n".join(line for line in s.splitlines() if "市南区" not in line) + "\n",
         "ingest",
     ),
+    ("audit_rules", "audit.yaml", lambda s: s.replace("short_share: 0.35", "short_share: 0.4"), "ingest"),
     ("userdict", "userdict.txt", lambda s: s.rstrip("\n") + "\n区域化党建 20 n\n", "segment"),
     ("codebook", "codebook.yaml", lambda s: s.replace("version: 1", "version: 2", 1), "themes"),
     ("labels", "labels.csv", lambda s: s.replace(",none,A", ",measure,A", 1), "themes"),

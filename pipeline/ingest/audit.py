@@ -57,8 +57,14 @@ class AuditRules:
         self.national = re.compile(voice["national"])
         self.provincial = re.compile(voice["provincial"])
         self.city = re.compile(voice["city"])
-        self.provincial_self = re.compile(voice["provincial_self"])
-        self.city_self = re.compile(voice["city_self"])
+        self.self_named = re.compile(voice["self_named"])
+        self.level_of = {kind: level for level, kinds in cfg["levels"].items() for kind in kinds}
+        self.prefecture_voice = {end: set(kinds) for end, kinds in cfg["prefecture_voice"].items()}
+        self.outline_top = re.compile(cfg["outline_top"])
+        self.outline_sub = re.compile(cfg["outline_sub"])
+        self.repaired_min = {k: int(v) for k, v in cfg["repaired_min"].items()}
+        self.one_line_chars = int(cfg["one_line_chars"])
+        self.one_line_share = float(cfg["one_line_share"])
         self.provincial_ratio = float(cfg["provincial_ratio"])
         self.provincial_min = int(cfg["provincial_min"])
         self.unnamed_min_chars = int(cfg["unnamed_min_chars"])
@@ -148,10 +154,32 @@ def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
     city = claimed.get("city")
     if not city or city == claimed.get("province"):  # a municipality is its own province
         return []
+    voice = _self_named(text, rules)
+    names = (gaz.surfaces.get(city) if gaz is not None else None) or _names(city)
+    if voice is not None:
+        kind, name, m = voice
+        level = rules.level_of.get(kind)
+        expected = next((v for end, v in rules.prefecture_voice.items() if city.endswith(end)), None)
+        why = None
+        if level in ("province", "county"):
+            why = f"the text speaks for a {'provincial' if level == 'province' else 'district or county'} government"
+        elif expected is not None and kind not in expected:
+            why = f"the text speaks for a {kind} government, and {city} is a {'/'.join(sorted(expected))}"
+        elif name and not any(name in n or n in name for n in names):
+            why = f"the text speaks for the government of {name}{kind}"
+        if why:
+            return [
+                Finding(
+                    doc_id,
+                    "place_conflict",
+                    "error",
+                    f"given {said}, but {why}; place left empty",
+                    f"“{_context(text, m)}”",
+                )
+            ]
     n_prov, n_city = len(rules.provincial.findall(text)), len(rules.city.findall(text))
-    speaks_as = rules.provincial_self.search(text) if not rules.city_self.search(text) else None
-    if speaks_as or (n_prov >= rules.provincial_min and n_prov >= rules.provincial_ratio * max(n_city, 1)):
-        first = speaks_as or rules.provincial.search(text)
+    if voice is None and n_prov >= rules.provincial_min and n_prov >= rules.provincial_ratio * max(n_city, 1):
+        first = rules.provincial.search(text)
         assert first is not None  # found n_prov > 0 times
         return [
             Finding(
@@ -164,7 +192,6 @@ def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
             )
         ]
     ranked = _mentions(rec.get("place_mentions"))
-    names = (gaz.surfaces.get(city) if gaz is not None else None) or _names(city)
     district = claimed.get("district")
     if district:  # a district's own report names its district more than its city
         names = names | ((gaz.surfaces.get(district) if gaz is not None else None) or {district})
@@ -202,6 +229,18 @@ def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
             )
         ]
     return []
+
+
+def _self_named(text: str, rules: AuditRules) -> tuple[str, str, re.Match] | None:
+    """(kind of government, name or "", the match) a report says it speaks for ("我代表市人民政府"), when
+    every such phrase names the same kind; else None."""
+    found = list(rules.self_named.finditer(text))
+    kinds = {m.group(2) for m in found}
+    if len(kinds) != 1:
+        return None
+    named = [m for m in found if m.group(1)]
+    m = named[0] if named else found[0]
+    return m.group(2), m.group(1), m
 
 
 def _stem_city(gaz, stem: str) -> str | None:
@@ -304,6 +343,55 @@ def _year_list(counts: Counter[int]) -> str:
 _SYMBOLS = "■□▲△◆◇●○★☆※—-_=*#~ "
 
 
+_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+def _numeral(s: str) -> int | None:
+    """一 … 九十九 as a number; None for anything else."""
+    if len(s) == 1:
+        return _NUMERALS.get(s)
+    if s[0] == "十":
+        return 10 + _NUMERALS[s[1]] if len(s) == 2 and s[1] in _NUMERALS and s[1] != "十" else None
+    if len(s) >= 2 and s[1] == "十" and s[0] in _NUMERALS:
+        rest = s[2:]
+        return 10 * _NUMERALS[s[0]] + (_NUMERALS.get(rest, 0) if rest else 0)
+    return None
+
+
+def outline_gaps(text: str, rules: AuditRules) -> list[str]:
+    """Numbers the outline skips: top-level headings 一、二、… across the text, and （一）（二）… within each
+    top-level part (numbering restarts there).  A sequence that restarts at 一 is a new list, not a gap."""
+
+    def gaps(numbers: list[int], fmt) -> list[str]:
+        out, last = [], 0
+        for n in numbers:
+            if n == 1:
+                last = 1
+            elif last and n > last + 1:
+                out += [fmt(k) for k in range(last + 1, n)]
+                last = n
+            elif last and n == last + 1:
+                last = n
+        return out
+
+    names = "一二三四五六七八九十"
+    # a marker broken over two lines ("（\n三）") is still a marker
+    text = re.sub(r"([（(])[ \u3000]*\n[ \u3000]*|[ \u3000]*\n[ \u3000]*(?=[）)])", r"\1", text)
+
+    def zh(n: int) -> str:
+        return names[n - 1] if n <= 10 else ("十" + names[n - 11] if n < 20 else str(n))
+
+    numbered = [(m.start(), _numeral(m.group(1))) for m in rules.outline_top.finditer(text)]
+    top = [(i, n) for i, n in numbered if n is not None]
+    found = gaps([n for _, n in top], lambda k: f"{zh(k)}、")
+    bounds = [i for i, _ in top] + [len(text)]
+    spans = [(0, bounds[0])] + list(zip(bounds, bounds[1:], strict=False))
+    for a, b in spans:
+        subs = [_numeral(m.group(1)) for m in rules.outline_sub.finditer(text, a, b)]
+        found += gaps([n for n in subs if n], lambda k: f"（{zh(k)}）")
+    return list(dict.fromkeys(found))
+
+
 def check_truncated(rec: dict, rules: AuditRules) -> list[Finding]:
     """Ends mid-sentence, or lacks a part its genre always has."""
     doc_id, text = rec["doc_id"], rec["text"]
@@ -313,6 +401,17 @@ def check_truncated(rec: dict, rules: AuditRules) -> list[Finding]:
     signature = len(last) <= rules.signature_max and not re.search(r"[，,、；;]", last)
     if end and end[-1] not in rules.sentence_end and not signature:
         out.append(Finding(doc_id, "truncated", "warning", "the text ends mid-sentence", f"ends with “…{last[-30:]}”"))
+    gaps = outline_gaps(text, rules)
+    if gaps:
+        out.append(
+            Finding(
+                doc_id,
+                "truncated",
+                "warning",
+                "the outline skips " + ", ".join(gaps) + ": parts of the text may be missing",
+                "numbered headings at line starts",
+            )
+        )
     _, parts = rules.genre(rec.get("genre"))
     missing = [name for name, rx in parts.items() if not rx.search(text)]
     if missing:
@@ -321,28 +420,60 @@ def check_truncated(rec: dict, rules: AuditRules) -> list[Finding]:
                 doc_id,
                 "truncated",
                 "error",
-                f"a {rec.get('genre')} always has a {' and a '.join(parts)} part; no {' or '.join(missing)} found",
+                f"a {rec.get('genre')} always has these parts: {', '.join(parts)}; not found: {', '.join(missing)}",
                 "; ".join(f"{n}: /{parts[n].pattern}/" for n in missing),
             )
         )
     return out
 
 
-def check_document(rec: dict, broken_line_breaks: int, rules: AuditRules, gaz=None) -> list[Finding]:
-    """Every per-document check on one documents.parquet row (as a dict); ``gaz`` as in
-    :func:`check_place`."""
-    out = check_place(rec, rules, gaz) + check_year(rec, rules) + check_truncated(rec, rules)
-    if broken_line_breaks:
+REPAIRS = {
+    "broken_line": "rejoined {n} line breaks inside sentences",
+    "wrap_space": "closed {n} line-wrap spaces inside sentences",
+    "restore_break": "restored {n} paragraph breaks in text that had lost them",
+}
+
+
+def check_lines(rec: dict, repairs: dict[str, int], rules: AuditRules) -> list[Finding]:
+    """What the cleaner repaired in the line structure (info), and a text it could not: one run-on line."""
+    done = [REPAIRS[k].format(n=n) for k, n in repairs.items() if k in REPAIRS and n >= rules.repaired_min.get(k, 1)]
+    out = []
+    if done:
+        rule_names = ", ".join(k for k, n in repairs.items() if k in REPAIRS and n >= rules.repaired_min.get(k, 1))
         out.append(
             Finding(
                 rec["doc_id"],
                 "broken_lines",
                 "info",
-                f"most line breaks fell inside sentences: the cleaner rejoined {broken_line_breaks}",
-                "rule broken_line in cleaning_report.csv",
+                "the line breaks were broken; the cleaner " + "; ".join(done),
+                f"rules {rule_names} in cleaning_report.csv",
+            )
+        )
+    text = rec["text"]
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest >= rules.one_line_chars and longest >= rules.one_line_share * len(text):
+        out.append(
+            Finding(
+                rec["doc_id"],
+                "broken_lines",
+                "warning",
+                f"{longest} of {len(text)} characters stand on one line: headings and paragraphs run together",
+                "no line or paragraph breaks to restore",
             )
         )
     return out
+
+
+def check_document(rec: dict, repairs: dict[str, int], rules: AuditRules, gaz=None) -> list[Finding]:
+    """Every per-document check on one documents.parquet row (as a dict).  ``repairs``: how many edits the
+    cleaner made per line-structure rule (broken_line, wrap_space, restore_break); ``gaz`` as in
+    :func:`check_place`."""
+    return (
+        check_place(rec, rules, gaz)
+        + check_year(rec, rules)
+        + check_truncated(rec, rules)
+        + check_lines(rec, repairs, rules)
+    )
 
 
 def apply_errors(rec: dict, findings: list[Finding]) -> None:

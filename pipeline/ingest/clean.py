@@ -80,6 +80,7 @@ class Rules:
         self.spam_markers = list(spam["markers"])
         self.spam_words = list(spam["words"])
         self.injected = [re.compile(p, re.M) for p in cfg["injected"]]
+        self.page_jump = re.compile(cfg["page_jump"]) if cfg.get("page_jump") else None
         wm = cfg["watermark"]
         self.wm_repeats, self.wm_chars = int(wm["min_repeats"]), int(wm["min_chars"])
         self.wm_cues, self.wm_min_cues = list(wm["cues"]), int(wm["min_cues"])
@@ -276,6 +277,8 @@ def drop_injected(t: TrackedText, rules: Rules) -> TrackedText:
     edits = []
     for rx in rules.injected:
         edits += [Edit(m.start(), m.end(), "", "injected") for m in rx.finditer(t.text) if m.end() > m.start()]
+    if rules.page_jump is not None:
+        edits += [Edit(m.start(), m.end(), "", "page_jump") for m in rules.page_jump.finditer(t.text)]
     return t.apply(edits)
 
 

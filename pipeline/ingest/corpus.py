@@ -406,8 +406,9 @@ def ingest_corpus(  # noqa: C901 - one pass over the documents, each step a few 
         rec["doc_id"] = doc_id
         if check:
             findings.append(Finding(doc_id, check, "warning", notes[-1].message, doc.source_file))
-        n_broken = sum(1 for r in res.removals if r.rule == "broken_line")
-        found = check_document(rec, n_broken, audit_rules, gaz)
+        repairs = {k: res.counts.get(k, 0) for k in ("wrap_space", "restore_break")}
+        repairs["broken_line"] = sum(1 for r in res.removals if r.rule == "broken_line")
+        found = check_document(rec, repairs, audit_rules, gaz)
         apply_errors(rec, found)  # a place or year the text contradicts is left empty
         findings += found
         records.append(rec)

@@ -172,12 +172,13 @@ def infer_publisher(raw: str) -> Inferred:
 
 
 def infer_genre(title: str | None, clean: str, genres: dict[str, list[str]], publisher_source: str) -> Inferred:
-    """Genre from title keywords (resources/genres.yaml), else from the opening of the text."""
+    """Genre from title keywords (resources/genres.yaml), else from the opening of the text (a government
+    work report addresses 各位代表, reports 向大会, or opens with its review heading 2023年工作回顾)."""
     for genre, cues in genres.items():
         if title and any(c in title for c in cues):
             return Inferred(genre, "title")
     opening = clean[:300]
-    if "各位代表" in opening:
+    if "各位代表" in opening or "向大会报告" in opening or REVIEW.match(opening.lstrip("一、 \n")):
         return Inferred("government_work_report", "body")
     if publisher_source == "journal_issue":
         return Inferred("journal_article", "byline")

@@ -30,10 +30,15 @@ def guid(*parts) -> str:
 
 
 def build_workbook(
-    documents: pd.DataFrame, table_items: pd.DataFrame, matrix: pd.DataFrame, practice: pd.DataFrame
+    documents: pd.DataFrame,
+    table_items: pd.DataFrame,
+    matrix: pd.DataFrame,
+    practice: pd.DataFrame,
+    quality: pd.DataFrame | None = None,
 ) -> bytes:
-    """results.xlsx: documents (metadata, no full text), theme items, the city × theme matrix and the
-    practice matrix; header rows frozen, column widths set to the content."""
+    """results.xlsx: documents (metadata, no full text), theme items, the city × theme matrix, the
+    practice matrix and the corpus audit's findings; header rows frozen and filterable, column widths
+    set to the content."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -44,12 +49,15 @@ def build_workbook(
         "city_theme_matrix": matrix,
         "practice_matrix": practice.reset_index(),
     }
+    if quality is not None:
+        sheets["corpus_audit"] = quality
     buf = _io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in sheets.items():
             df.to_excel(xl, sheet_name=name, index=False)
             ws = xl.sheets[name]
             ws.freeze_panes = "A2"
+            ws.auto_filter.ref = ws.dimensions
             for row in ws.iter_rows(min_row=2):  # scraped text opening with = is a string here, never a formula
                 for cell in row:
                     if cell.data_type == "f":
@@ -337,8 +345,15 @@ figcaption{font-size:.9em}
 """
 
 
-def build_report_index(notebooks: list[tuple[str, str]], figures: list[str], run: dict, font_url: str | None) -> str:
-    """index.html: links to every rendered notebook and every figure (relative, offline)."""
+def build_report_index(
+    notebooks: list[tuple[str, str]],
+    figures: list[str],
+    run: dict,
+    font_url: str | None,
+    quality: pd.DataFrame | None = None,
+) -> str:
+    """index.html: links to every rendered notebook and every figure (relative, offline), and the corpus
+    audit's errors and warnings."""
     import html
 
     face = (
@@ -357,7 +372,21 @@ def build_report_index(notebooks: list[tuple[str, str]], figures: list[str], run
     ]
     for title, href in notebooks:
         parts.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>')
-    parts.append("</ul><h2>图 · Figures</h2>")
+    parts.append("</ul>")
+    if quality is not None:
+        shown = quality[quality.severity.isin(["error", "warning"])]
+        parts.append(
+            "<h2>语料审查 · Corpus audit</h2>"
+            f"<p>{(quality.severity == 'error').sum()} errors, {(quality.severity == 'warning').sum()} warnings, "
+            f"{(quality.severity == 'info').sum()} notes; all findings in "
+            '<a href="../data/quality_report.csv"><code>data/quality_report.csv</code></a>.</p>'
+        )
+        if len(shown):
+            parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in shown.columns) + "</tr>")
+            for row in shown.itertuples(index=False):
+                parts.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
+            parts.append("</table>")
+    parts.append("<h2>图 · Figures</h2>")
     for stem in figures:
         links = " · ".join(
             f'<a href="../figures/{html.escape(stem)}.{ext}">{ext}</a>' for ext in ("pdf", "svg", "png", "csv")

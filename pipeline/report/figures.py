@@ -242,6 +242,29 @@ def grouped_bars(table, title: str, xlabel: str, colours: dict, hatches: dict, w
     return fig
 
 
+def stacked_bars(table, title: str, xlabel: str, colours: dict, width: float = SINGLE_COLUMN):
+    """Horizontal stacked bars: rows of ``table`` on the y axis, its columns stacked in order, with a
+    legend below the axis (never over the bars)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(width, _fit(len(table), min_h=1.6) + 0.4))
+    left = np.zeros(len(table))
+    for j, col in enumerate(table.columns):
+        values = table[col].to_numpy(dtype=float)
+        ax.barh(range(len(table)), values, left=left, label=str(col), color=colours.get(col, EXTRA_COLOURS[j % 4]))
+        left += values
+    ax.set_yticks(range(len(table)), [str(i) for i in table.index])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title)
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=max(1, len(table.columns)))
+    return fig
+
+
 def nothing_to_show(title: str, message: str, width: float = SINGLE_COLUMN):
     """A figure that says why there is nothing to plot (a corpus the cleaner did not need to touch), instead of
     an empty or failing chart."""

@@ -56,5 +56,11 @@ def build_report(out: Path) -> dict:
     run = {}
     if catalog.artifact_path(out, "run").exists():
         run = json.loads(catalog.artifact_path(out, "run").read_text(encoding="utf-8"))
-    catalog.write_text(catalog.artifact_path(out, "report"), build_report_index(books, figures, run, font_url))
+    quality = None
+    if catalog.artifact_path(out, "quality_report").exists():
+        import pandas as pd
+
+        quality = pd.read_csv(catalog.artifact_path(out, "quality_report"), encoding="utf-8-sig", dtype=str)
+    index = build_report_index(books, figures, run, font_url, quality)
+    catalog.write_text(catalog.artifact_path(out, "report"), index)
     return {"notebooks": len(books), "figures": len(figures), "index": str(catalog.artifact_path(out, "report"))}

@@ -193,6 +193,58 @@ def cleaning_audit(ctx: Context):
     return fig, data.reset_index()
 
 
+AUDIT_LABELS = {
+    "place_conflict": "地名与正文矛盾",
+    "year_conflict": "年份与正文矛盾",
+    "truncated": "文本不完整",
+    "near_duplicate": "近似重复",
+    "broken_lines": "断行（已重接）",
+    "not_chinese": "非中文",
+    "too_short": "过短",
+    "error": "错误",
+    "warning": "警告",
+    "info": "提示",
+}
+SEVERITY_COLOURS = {"error": "#D55E00", "warning": "#E69F00", "info": "#999999"}  # Okabe-Ito
+
+
+def quality_report(ctx: Context) -> pd.DataFrame:
+    """The audit's findings (data/quality_report.csv) for the documents in view: with a city filter, the
+    findings on those cities' documents (near-duplicate copies included); without, all of them."""
+    from ..ingest.audit import CHECKS
+
+    q = pd.read_csv(catalog.artifact_path(ctx.data_dir, "quality_report"), encoding="utf-8-sig", dtype=str)
+    if ctx.cities:
+        every = catalog.read_artifact(ctx.data_dir, "documents", columns=["doc_id", "city"])
+        q = q[q.doc_id.isin(every[every.city.isin(ctx.cities)].doc_id)]
+    order = {c: i for i, c in enumerate(CHECKS)}
+    return q.assign(_o=q.check.map(order)).sort_values(["_o", "doc_id"]).drop(columns="_o").reset_index(drop=True)
+
+
+def audit_overview(ctx: Context):
+    """Documents per audit check, by severity (a document counted once per check and severity)."""
+    from ..ingest.audit import CHECKS, SEVERITIES
+
+    q = quality_report(ctx)
+    title = "语料审查：各项检查标记的文档数" if ctx.lang == "zh" else "Corpus audit: documents flagged by each check"
+    data = (
+        q.drop_duplicates(["doc_id", "check", "severity"])
+        .pivot_table(index="check", columns="severity", values="doc_id", aggfunc="count", fill_value=0)
+        .reindex(index=[c for c in CHECKS if c in set(q.check)], columns=list(SEVERITIES), fill_value=0)
+    )
+    if data.empty:
+        note = "没有任何检查标记文档" if ctx.lang == "zh" else "No check flagged any document"
+        return figures.nothing_to_show(title, note), data.reset_index()
+
+    def name(key: str) -> str:
+        return AUDIT_LABELS[key] if ctx.lang == "zh" else key.replace("_", " ")
+
+    shown = data.loc[:, data.sum() > 0].rename(index=name, columns=name)  # no legend entry for an empty severity
+    colours = {name(k): v for k, v in SEVERITY_COLOURS.items()}
+    fig = figures.stacked_bars(shown, title, "文档数" if ctx.lang == "zh" else "documents", colours)
+    return fig, data.reset_index()
+
+
 def keyness(ctx: Context, target: str, top_n: int | None = None):
     """Log-odds (informative Dirichlet prior) of the target city against the rest, top terms each way."""
     counts = compare.term_counts(ctx.tokens, ctx.stopwords, city_of(ctx))

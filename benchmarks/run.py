@@ -78,7 +78,9 @@ sigs = {r.doc_id: signature(r.text, params) for r in docs.itertuples()}
 audit_corpus(docs, found, params, rules, sigs)
 print(time.perf_counter() - t)
 """
-cmd: list[str], env=None) -> tuple[float, float, str]:
+
+
+def measure(cmd: list[str], env=None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) of the process tree, stdout."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)

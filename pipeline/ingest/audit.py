@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -376,7 +377,8 @@ def outline_gaps(text: str, rules: AuditRules) -> list[str]:
 
     names = "一二三四五六七八九十"
     # a marker broken over two lines ("（\n三）") is still a marker
-    text = re.sub(r"([（(])[ \u3000]*\n[ \u3000]*|[ \u3000]*\n[ \u3000]*(?=[）)])", r"\1", text)
+    if "（\n" in text or "(\n" in text or "\n）" in text or "\n)" in text:
+        text = re.sub(r"([（(])[ \u3000]*\n[ \u3000]*|\n[ \u3000]*(?=[）)])", r"\1", text)
 
     def zh(n: int) -> str:
         return names[n - 1] if n <= 10 else ("十" + names[n - 11] if n < 20 else str(n))
@@ -384,11 +386,10 @@ def outline_gaps(text: str, rules: AuditRules) -> list[str]:
     numbered = [(m.start(), _numeral(m.group(1))) for m in rules.outline_top.finditer(text)]
     top = [(i, n) for i, n in numbered if n is not None]
     found = gaps([n for _, n in top], lambda k: f"{zh(k)}、")
+    subs = [(m.start(), _numeral(m.group(1))) for m in rules.outline_sub.finditer(text)]
     bounds = [i for i, _ in top] + [len(text)]
-    spans = [(0, bounds[0])] + list(zip(bounds, bounds[1:], strict=False))
-    for a, b in spans:
-        subs = [_numeral(m.group(1)) for m in rules.outline_sub.finditer(text, a, b)]
-        found += gaps([n for n in subs if n], lambda k: f"（{zh(k)}）")
+    for a, b in [(0, bounds[0]), *zip(bounds, bounds[1:], strict=False)]:
+        found += gaps([n for i, n in subs if a <= i < b and n], lambda k: f"（{zh(k)}）")
     return list(dict.fromkeys(found))
 
 
@@ -492,41 +493,50 @@ def apply_errors(rec: dict, findings: list[Finding]) -> None:
 # --------------------------------------------------------------------------- across documents
 
 
-_CJK_ONLY = re.compile(r"[^\u4e00-\u9fa5A-Za-z0-9]+")
 _M61 = np.uint64((1 << 61) - 1)
 _M32 = np.uint64((1 << 32) - 1)
 
 
-def shingle_hashes(text: str, k: int) -> np.ndarray:
-    """Distinct 32-bit hashes of the text's k-character shingles (punctuation and spaces left out, so
-    page layout does not count)."""
-    s = _CJK_ONLY.sub("", text)
-    if len(s) < k:
-        s = s.ljust(k, "\0")
-    codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+def shingle_hashes(text: str, k: int, sample: int = 1) -> np.ndarray:
+    """Distinct 32-bit hashes of the text's k-character shingles (Chinese characters, Latin letters and
+    digits only, so punctuation, spaces and page layout do not count).  With ``sample`` > 1 only the
+    shingles whose hash is divisible by it are kept: the same shingles in every document, so the
+    Jaccard similarity of two documents is kept in expectation (unless fewer than 50 would remain)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    keep = ((codes >= 0x4E00) & (codes <= 0x9FA5)) | ((codes >= 0x30) & (codes <= 0x39))
+    keep |= ((codes | 0x20) >= 0x61) & ((codes | 0x20) <= 0x7A)
+    codes = codes[keep].astype(np.uint64)
+    if len(codes) < k:
+        codes = np.concatenate([codes, np.zeros(k - len(codes), dtype=np.uint64)])
+    n = len(codes) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(k):
-            h = h * np.uint64(1000003) + codes[i : len(codes) - k + 1 + i]
+            h = h * np.uint64(1000003) + codes[i : n + i]
         h ^= h >> np.uint64(29)
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
-    return np.unique(h & _M32)
+    h &= _M32
+    if sample > 1:
+        kept = h[h % np.uint64(sample) == 0]
+        h = kept if len(np.unique(kept)) >= 50 else h
+    return np.unique(h)
+
+
+@lru_cache(maxsize=4)
+def _empty_minhash(num_perm: int, seed: int):
+    """A MinHash with nothing in it: its permutations are drawn once and shared by every copy."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
 
 
 def signature(text: str, params: dict) -> list[int]:
     """The MinHash signature (datasketch, its default affine scheme) of the text's shingles, under
     ``params`` (``audit.shingle_chars``, ``audit.num_perm``, ``audit.shingle_sample`` and ``seed``)."""
-    from datasketch import MinHash
-
     p = params["audit"]
-    m = MinHash(num_perm=int(p["num_perm"]), seed=int(params["seed"]), hashfunc=int)
-    hv = shingle_hashes(text, int(p["shingle_chars"]))
-    sample = int(p["shingle_sample"])
-    if sample > 1:  # the same shingles in every document (chosen by hash): Jaccard is kept in expectation
-        kept = hv[hv % np.uint64(sample) == 0]
-        hv = kept if len(kept) >= 50 else hv
-    m.update_batch(hv.tolist())
+    m = _empty_minhash(int(p["num_perm"]), int(params["seed"])).copy()
+    m.update_batch(shingle_hashes(text, int(p["shingle_chars"]), int(p["shingle_sample"])).tolist())
     return [int(x) for x in m.hashvalues]
 
 
@@ -536,11 +546,12 @@ def near_duplicates(signatures: dict[str, list[int]], params: dict) -> list:
     from datasketch import MinHash, MinHashLSH
 
     threshold, num_perm = float(params["audit"]["near_duplicate_threshold"]), int(params["audit"]["num_perm"])
+    empty = _empty_minhash(num_perm, int(params["seed"]))
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     sigs = {}
     for doc_id in sorted(signatures):
-        values = np.array(signatures[doc_id], dtype=np.uint64)
-        sigs[doc_id] = MinHash(num_perm=num_perm, seed=int(params["seed"]), hashvalues=values, scheme="affine32")
+        values = np.array(signatures[doc_id], dtype=empty.hashvalues.dtype)
+        sigs[doc_id] = MinHash(seed=empty.seed, hashvalues=values, permutations=empty.permutations, scheme=empty.scheme)
         lsh.insert(doc_id, sigs[doc_id])
     pairs = set()
     for doc_id in sorted(sigs):

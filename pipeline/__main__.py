@@ -195,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         raise
-    if args.command != "graph":
+    if args.command in ("run", "ingest"):
+        print(f"{args.command}: finished → {args.out} (parameters, inputs and versions in run.json)")
+    elif args.command != "graph":
         print(f"{args.command}: {res} → {args.out}")
     return 0
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 import platform
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +69,7 @@ class Stage:
     code: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
     doc: str = ""
+    summary: Callable[[dict], str] | None = None  # one line for the terminal from the stage's result
 
 
 @dataclass
@@ -267,8 +269,11 @@ def run_stages(
         if not (force_start and start == stage.name) and up_to_date(record, fingerprint, out, stage):
             assert record is not None  # up_to_date is False without a record
             results[stage.name] = {**record["result"], "up_to_date": True}
+            _say(stage, record["result"], None)
             continue
+        started = time.perf_counter()
         result = stage.func(ctx)
+        _say(stage, result, time.perf_counter() - started)
         outputs = {name: catalog.sha256_file(catalog.artifact_path(out, name)) for name in stage.outputs}
         ctx.cache.write_record(
             stage.name,
@@ -283,6 +288,16 @@ def run_stages(
         )
         results[stage.name] = result
     return results
+
+
+def _say(stage: Stage, result: dict, seconds: float | None) -> None:
+    """One line per stage on the terminal: what it made, and how long it took (or that it was up to date)."""
+    if stage.summary is not None:
+        text = stage.summary(result)
+    else:
+        text = ", ".join(f"{k} {v}" for k, v in result.items() if isinstance(v, int | float | str))
+    when = "up to date" if seconds is None else f"{seconds:.1f} s"
+    print(f"{stage.name:<8} {text}  ({when})", flush=True)
 
 
 def context_for(stages: list[Stage], name: str, out: Path, params: dict) -> Context:

@@ -169,10 +169,15 @@ def theme_model(ctx: Context, codebook):
     path = ctx.cache.root / "models" / f"{key}.joblib"  # the file name is the key, so prune keeps it
     model = catalog.load_model(path) if path.exists() else None
     if model is None or not catalog.artifact_path(ctx.out, "classifier_metrics").exists():
-        metrics = cross_validate(labels, str(lexicon), ctx.params["seed"], p["cv_folds"])
-        metrics.insert(0, "labelled_sentences", len(labels))
-        catalog.write_artifact(metrics, ctx.out, "classifier_metrics", bom=True)
-        model = train(labels, str(lexicon), ctx.params["seed"])
+        from tqdm.auto import tqdm
+
+        show = None if ctx.params["segment"]["progress"] else True
+        with tqdm(total=int(p["cv_folds"]) + 1, desc="classifier", unit="fit", disable=show) as bar:
+            metrics = cross_validate(labels, str(lexicon), ctx.params["seed"], p["cv_folds"], bar.update)
+            metrics.insert(0, "labelled_sentences", len(labels))
+            catalog.write_artifact(metrics, ctx.out, "classifier_metrics", bom=True)
+            model = train(labels, str(lexicon), ctx.params["seed"])
+            bar.update()
         catalog.save_model(path, model)
     return model, labels
 
@@ -231,11 +236,31 @@ def themes(ctx: Context) -> dict:
 
 # --------------------------------------------------------------------------- the declarations
 
+
+def _ingest_line(r: dict) -> str:
+    a = r.get("audit", {})
+    return (
+        f"{r['documents']} documents ({r['problems']} lines in ingest_log.csv); audit: {a.get('error', 0)} errors, "
+        f"{a.get('warning', 0)} warnings, {a.get('info', 0)} notes (quality_report.csv)"
+    )
+
+
+def _segment_line(r: dict) -> str:
+    return f"{r['sentences']:,} sentences, {r['tokens']:,} tokens ({r['segmented']} documents segmented)"
+
+
+def _themes_line(r: dict) -> str:
+    skip = {"items", "documents_coded", "codebook_version", "codebook_sha256", "up_to_date"}
+    per = ", ".join(f"{k} {v:,}" for k, v in r.items() if k not in skip and isinstance(v, int))
+    return f"{r['items']:,} theme items: {per} ({r['documents_coded']} documents coded)"
+
+
 STAGES = [
     Stage(
         "ingest",
         ingest,
         doc="read, clean and describe every document of the corpus",
+        summary=_ingest_line,
         inputs=("corpus",),
         outputs=("documents", "cleaning_report", "ingest_log", "quality_report"),
         params=("ingest", "clean", "metadata", "places", "audit", "seed"),
@@ -256,6 +281,7 @@ STAGES = [
         "segment",
         segment,
         doc="sentences with their place in the outline, and tokens",
+        summary=_segment_line,
         inputs=("documents",),
         outputs=("sentences", "tokens"),
         params=("segment.engine", "segment.pos", "segment.heading_max_chars", "segment.lead_max_chars"),
@@ -267,6 +293,7 @@ STAGES = [
         "themes",
         themes,
         doc="problems, mechanisms, carriers and measures, with their evidence",
+        summary=_themes_line,
         inputs=("documents", "sentences", "tokens"),
         outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
         params=("themes", "seed"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
         params = {k: v for k, v in params.items() if k in declared[book.name]}
         target = out / "notebooks" / book.name
         failed = target.with_name(target.stem + ".failed.ipynb")
+        started = time.perf_counter()
         with catalog.atomic_path(target) as tmp:
             try:
                 pm.execute_notebook(
@@ -74,6 +76,8 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
                     cwd=str(ROOT),
                     progress_bar=False,
                     log_output=False,
+                    # the kernel's start-up notes (transport warnings) are not the researcher's business
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
             except pm.PapermillExecutionError as e:
                 # the executed part is kept beside the others, the complete notebook is not replaced
@@ -84,6 +88,7 @@ def run_notebooks(out: Path, parameters: dict | None = None, only: list[str] | N
                 ) from None
         failed.unlink(missing_ok=True)
         done.append(book.name)
+        print(f"notebook {book.stem:<24} ({time.perf_counter() - started:.1f} s)", flush=True)
     record_path = catalog.artifact_path(out, "run")
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
     record["notebooks"] = {

@@ -74,16 +74,24 @@ def build_model(lexicon: str, seed: int):
     return Pipeline([("features", features), ("clf", clf)])
 
 
-def cross_validate(labels, lexicon: str, seed: int, folds: int = 5):
-    """Per-label precision, recall, F1 from stratified k-fold cross-validation."""
+def cross_validate(labels, lexicon: str, seed: int, folds: int = 5, progress=None):
+    """Per-label precision, recall, F1 from stratified k-fold cross-validation (each sentence predicted by
+    the model that did not see it); ``progress()`` is called after each fold."""
     import pandas as pd
+    from sklearn.base import clone
     from sklearn.metrics import precision_recall_fscore_support
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
     X = [norm(t) for t in labels.text]
     y = list(labels.label)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    pred = cross_val_predict(build_model(lexicon, seed), X, y, cv=cv, n_jobs=1)
+    pred: list = [None] * len(y)
+    for train_idx, test_idx in cv.split(X, y):
+        fold = clone(build_model(lexicon, seed)).fit([X[i] for i in train_idx], [y[i] for i in train_idx])
+        for i, p in zip(test_idx, fold.predict([X[i] for i in test_idx]), strict=True):
+            pred[i] = p
+        if progress is not None:
+            progress()
     names = sorted(set(y))
     p, r, f, n = precision_recall_fscore_support(y, pred, labels=names, zero_division=0)
     rows = [

@@ -118,6 +118,16 @@ def test_qdpx_validates_and_positions_are_exact(exported):
     q = f"{{{NS}}}"
     parents = root.find(f"{q}CodeBook/{q}Codes").findall(f"{q}Code")
     assert len(parents) == 4 and all(len(p.findall(f"{q}Code")) > 0 for p in parents)
+    # codes are practices that recur, the rest grouped per theme: far fewer codes than codings
+    in_docs = items.groupby(["theme", "canonical"]).doc_id.nunique()
+    for parent in parents:
+        theme = parent.findtext(f"{q}Description").split(":")[1]
+        for child in parent.findall(f"{q}Code"):
+            if "one document" not in child.get("name"):
+                assert in_docs[(theme, child.get("name"))] >= 2, child.get("name")
+        assert sum("one document" in c.get("name") for c in parent.findall(f"{q}Code")) <= 1
+    n_codes = sum(1 for _ in root.iter(f"{q}Code")) - 4
+    assert n_codes <= len(in_docs[in_docs >= 2]) + 4 < len(items) / 3
     cases = {c.get("name"): c for c in root.iter(f"{q}Case")}
     assert {"青岛市", "哈尔滨市", "(unknown)"} <= set(cases)
     assert cases["青岛市"].find(f"{q}VariableValue/{q}TextValue").text == "山东省"

@@ -156,9 +156,10 @@ def build_qdpx(
 ) -> tuple[bytes, dict[str, str]]:
     """project.qde (XML bytes) and the source texts {file name in sources/: text}.
 
-    Documents become TextSources with their clean text; themes become parent Codes and
-    canonical items child Codes; every item becomes a PlainTextSelection over its evidence
-    with a Coding; cities become Cases with province and year as variables.  Positions
+    Documents become TextSources with their clean text; themes become parent Codes, the canonical
+    practices that recur (in two documents or more) child Codes, and the practices named in one document
+    only share one child Code per theme; every item becomes a PlainTextSelection (named by the item)
+    over its evidence with a Coding; cities become Cases with province and year as variables.  Positions
     count Unicode code points of the clean text, as the standard does."""
     ET.register_namespace("", NS)
     user = guid("user", "pipeline")
@@ -181,11 +182,21 @@ def build_qdpx(
         )
         ET.SubElement(parent, f"{{{NS}}}Description").text = f"theme:{t}"
         code_guid[t] = guid("code", t)
-        for canon in sorted(items[items.theme == t].canonical.unique()):
+        # a code per practice that recurs (in at least two documents); the others share one code, so a QDA
+        # user works with practices, not with one code per spelling (the item's own words name its selection)
+        in_docs = items[items.theme == t].groupby("canonical").doc_id.nunique()
+        for canon in sorted(in_docs[in_docs >= 2].index):
             g = guid("code", t, canon)
             child = _el(parent, "Code", guid=g, name=canon, isCodable="true", color=theme.colour)
             ET.SubElement(child, f"{{{NS}}}Description").text = f"theme:{t}"
             code_guid[(t, canon)] = g
+        once = sorted(in_docs[in_docs < 2].index)
+        if once:
+            g = guid("code", t, "(in one document)")
+            name = f"其他{theme.label_zh}（仅见于一份文档） Other {theme.label_en.lower()} (one document)"
+            child = _el(parent, "Code", guid=g, name=name, isCodable="true", color=theme.colour)
+            ET.SubElement(child, f"{{{NS}}}Description").text = f"theme:{t}; practices named in one document only"
+            code_guid.update({(t, canon): g for canon in once})
     variables = _el(root, "Variables")
     var_guid = {name: guid("variable", name) for name in ("province", "year")}
     for name, kind in (("province", "Text"), ("year", "Integer")):
@@ -317,15 +328,21 @@ def read_qdpx(data: bytes, codebook) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
                         "start": a,
                         "end": b,
                         "text": text[a:b],
+                        "selection": sel.get("name") or "",
                     }
                 )
-    codings = pd.DataFrame(rows, columns=["source", "theme", "code", "start", "end", "text"])
+    codings = pd.DataFrame(rows, columns=["source", "theme", "code", "start", "end", "text", "selection"])
     codings = codings.sort_values(["source", "start", "theme", "code"]).reset_index(drop=True)
     gold = pd.DataFrame(
         {
             "source_file": codings.source,
             "theme": codings.theme,
-            "key_phrase": [c if c in t else t for c, t in zip(codings.code, codings.text, strict=False)],
+            # the practice's name when the passage holds it; else the selection's own name (the item, for
+            # a practice filed under its theme's one-document code); else the whole passage
+            "key_phrase": [
+                c if c in t else (s if s and s in t else t)
+                for c, s, t in zip(codings.code, codings.selection, codings.text, strict=False)
+            ],
         }
     )
     labels = pd.DataFrame({"text": codings.text, "label": codings.theme}).drop_duplicates("text")

@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     nb.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,04")
     ex = sub.add_parser("export", parents=[common], help="results.xlsx, LaTeX, REFI-QDA .qdpx, HTML report")
     ex.add_argument("what", nargs="*", default=["all"], help="xlsx, latex, qdpx, report or all (default)")
+    ex.add_argument("--lang", choices=["en", "zh"], default="en", help="results.xlsx headers: en (default) or zh")
     iq = sub.add_parser("import-qdpx", parents=[common], help="a hand-edited .qdpx back into gold and labels")
     iq.add_argument("file", type=Path, help="the .qdpx project")
     ev = sub.add_parser("evaluate", parents=[common], help="extracted items against a gold file; coder agreement")
@@ -168,7 +169,7 @@ def _dispatch(args, parser) -> object:
 
         return run_notebooks(args.out, _notebook_params(args), args.only.split(",") if args.only else None)
     if cmd == "export":
-        return commands.stage_export(args.out, params, args.what)
+        return commands.stage_export(args.out, params, args.what, args.lang)
     if cmd == "import-qdpx":
         return commands.command_import_qdpx(args.out, params, args.file)
     if not args.gold and not args.coders:

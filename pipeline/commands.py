@@ -97,7 +97,7 @@ def command_evaluate(out: Path, params: dict, gold: Path | None, coders) -> dict
 EXPORTS = ("xlsx", "latex", "qdpx", "report")
 
 
-def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict:
+def stage_export(out: Path, params: dict, what: list[str] | None = None, lang: str = "en") -> dict:
     """results.xlsx, LaTeX tables, the REFI-QDA project and the HTML report."""
     from .compare import practice_matrix
     from .report.export import build_latex, build_qdpx, build_workbook, pack_qdpx
@@ -124,7 +124,8 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None) -> dict
         quality_path = catalog.artifact_path(out, "quality_report")
         quality = pd.read_csv(quality_path, encoding="utf-8-sig", dtype=str) if quality_path.exists() else None
         catalog.write_bytes(
-            catalog.artifact_path(out, "results_xlsx"), build_workbook(documents, table, matrix, practice, quality)
+            catalog.artifact_path(out, "results_xlsx"),
+            build_workbook(documents, table, matrix, practice, quality, lang),
         )
         res["xlsx"] = str(catalog.artifact_path(out, "results_xlsx"))
     if "latex" in what:

@@ -314,3 +314,25 @@ def test_report_in_headless_chromium(exported, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_excel_in_chinese_is_filterable_and_keeps_the_values(exported):
+    """`export --lang zh`: Chinese sheet names and headers, autofilter on every sheet, values untouched."""
+    import io as _io
+
+    import openpyxl
+
+    from pipeline.report.export import build_workbook
+
+    out, _ = exported
+    docs = pd.read_parquet(out / "data" / "documents.parquet")
+    table = pd.read_csv(out / "tables" / "theme_items.csv", encoding="utf-8-sig")
+    matrix = pd.read_csv(out / "tables" / "theme_matrix.csv", encoding="utf-8-sig")
+    quality = pd.read_csv(out / "data" / "quality_report.csv", encoding="utf-8-sig", dtype=str)
+    data = build_workbook(docs, table, matrix, pd.DataFrame(index=pd.Index([], name="city")), quality, lang="zh")
+    wb = openpyxl.load_workbook(_io.BytesIO(data))
+    assert wb.sheetnames == ["文档", "主题条目", "城市×主题", "实践矩阵", "语料审查"]
+    assert [c.value for c in wb["城市×主题"][1]][:4] == ["城市", "文档数", "字数", "问题"]
+    assert all(ws.auto_filter.ref for ws in wb.worksheets)
+    items = pd.read_excel(_io.BytesIO(data), sheet_name="主题条目")
+    assert list(items["条目"]) == list(table["item"]) and list(items["起"]) == list(table["start"])

@@ -28,6 +28,70 @@ def guid(*parts) -> str:
 
 # --------------------------------------------------------------------------- Excel
 
+# Chinese sheet names and column headers for results.xlsx when lang is zh (unknown columns keep their names)
+SHEETS_ZH = {
+    "documents": "文档",
+    "theme_items": "主题条目",
+    "city_theme_matrix": "城市×主题",
+    "practice_matrix": "实践矩阵",
+    "corpus_audit": "语料审查",
+}
+HEADERS_ZH = {
+    "doc_id": "文档编号",
+    "source_file": "源文件",
+    "title": "标题",
+    "date": "日期",
+    "year": "年份",
+    "province": "省份",
+    "city": "城市",
+    "district": "区县",
+    "publisher": "发布者",
+    "genre": "文体",
+    "url": "网址",
+    "n_chars": "字数",
+    "sha256": "SHA-256",
+    "encoding": "编码",
+    "format": "格式",
+    "script": "字形",
+    "adcode": "行政区划代码",
+    "place_evidence": "地名依据",
+    "place_mentions": "正文提及的城市",
+    "flags": "审查标记",
+    "duplicate_of": "重复于",
+    "counted": "计入比较",
+    "theme": "主题",
+    "theme_label": "主题名称",
+    "item": "条目",
+    "canonical": "规范名称",
+    "method": "规则",
+    "score": "得分",
+    "action": "动作",
+    "object": "对象",
+    "target": "目标",
+    "evidence": "证据",
+    "start": "起",
+    "end": "止",
+    "section": "所在章节",
+    "n_docs": "文档数",
+    "check": "检查",
+    "severity": "严重程度",
+    "message": "说明",
+    **{
+        f"{f}_source": f"{zh}来源"
+        for f, zh in (
+            ("title", "标题"),
+            ("date", "日期"),
+            ("year", "年份"),
+            ("province", "省份"),
+            ("city", "城市"),
+            ("district", "区县"),
+            ("publisher", "发布者"),
+            ("genre", "文体"),
+            ("url", "网址"),
+        )
+    },
+}
+
 
 def build_workbook(
     documents: pd.DataFrame,
@@ -35,10 +99,12 @@ def build_workbook(
     matrix: pd.DataFrame,
     practice: pd.DataFrame,
     quality: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> bytes:
     """results.xlsx: documents (metadata, no full text), theme items, the city × theme matrix, the
     practice matrix and the corpus audit's findings; header rows frozen and filterable, column widths
-    set to the content."""
+    set to the content.  With ``lang="zh"`` sheet names and headers are Chinese (the values are not
+    translated: codes such as ``place_conflict`` stay as they are in the CSV files)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -51,6 +117,18 @@ def build_workbook(
     }
     if quality is not None:
         sheets["corpus_audit"] = quality
+    if lang == "zh":
+
+        def header(c: object) -> str:
+            name = str(c)
+            for t in ("problem", "mechanism", "carrier", "measure"):
+                if name.startswith(t):  # matrix columns: problem, problem_per_10k …
+                    return name.replace(
+                        t, {"problem": "问题", "mechanism": "机制", "carrier": "载体", "measure": "对策"}[t]
+                    ).replace("_per_10k", "（每万字）")
+            return HEADERS_ZH.get(name, name)
+
+        sheets = {SHEETS_ZH[k]: v.rename(columns=header) for k, v in sheets.items()}
     buf = _io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in sheets.items():

@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     nb.add_argument("-f", "--file", type=Path, default=None, help="parameters from a YAML file")
     nb.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,04")
+    nb.add_argument(
+        "--name",
+        default=None,
+        help="folder under <out>/runs/ for this run (default: named from its parameters; none: the default run)",
+    )
     ex = sub.add_parser("export", parents=[common], help="results.xlsx, LaTeX, REFI-QDA .qdpx, HTML report")
     ex.add_argument("what", nargs="*", default=["all"], help="xlsx, latex, qdpx, report or all (default)")
     ex.add_argument("--lang", choices=["en", "zh"], default="en", help="results.xlsx headers: en (default) or zh")
@@ -167,7 +172,8 @@ def _dispatch(args, parser) -> object:
     if cmd == "notebooks":
         from .report.execute import run_notebooks
 
-        return run_notebooks(args.out, _notebook_params(args), args.only.split(",") if args.only else None)
+        only = args.only.split(",") if args.only else None
+        return run_notebooks(args.out, _notebook_params(args), only, args.name)
     if cmd == "export":
         return commands.stage_export(args.out, params, args.what, args.lang)
     if cmd == "import-qdpx":

@@ -126,17 +126,32 @@ def test_missing_glyph_fails_the_figure(tmp_path):
         save_figure(fig, pd.DataFrame({"x": [1]}), "tofu", tmp_path, ["png"])
 
 
-def test_english_labels(suite):
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_english_labels_in_a_parameterised_run_of_its_own(suite):
+    """A run with parameters writes into runs/<name>/ with its own run.json, and the default run's
+    notebooks and figures are not touched."""
     out, _ = suite
+    before = {k: _tree(out / k) for k in ("figures", "notebooks")}
     res = run_notebooks(out, {"lang": "en", "cities": ["青岛市", "哈尔滨"]}, only=["05"])
     assert res["executed"] == ["05_figures_for_paper.ipynb"]
+    folder = out / "runs" / "cities-青岛市+哈尔滨_lang-en"
+    assert res["folder"] == str(folder)
+    assert {k: _tree(out / k) for k in ("figures", "notebooks")} == before
+    own = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert own["parameters"] == {"lang": "en", "cities": ["青岛市", "哈尔滨"]} and own["executed"] == res["executed"]
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["notebook_runs"]["cities-青岛市+哈尔滨_lang-en"]["parameters"]["lang"] == "en"
+    assert "notebooks" in record  # the default run's entry is still there
     import pdfplumber
 
-    with pdfplumber.open(out / "figures" / "paper_fig1_city_theme_en.pdf") as doc:
+    with pdfplumber.open(folder / "figures" / "paper_fig1_city_theme_en.pdf") as doc:
         text = doc.pages[0].extract_text()
     assert "Qingdao" in text and "Haerbin" in text and "Problems" in text and "Mechanisms" in text
     assert not re.search(r"[\u4e00-\u9fff]", text), text  # no Chinese left in the labels
-    data = pd.read_csv(out / "figures" / "paper_fig1_city_theme_en.csv", encoding="utf-8-sig")
+    data = pd.read_csv(folder / "figures" / "paper_fig1_city_theme_en.csv", encoding="utf-8-sig")
     assert set(data.city) == {"青岛市", "哈尔滨市"} and set(data.label) == {"Qingdao", "Haerbin"}
 
 
@@ -145,15 +160,21 @@ def test_unknown_city_stops_at_the_first_cell(suite):
 
     out, _ = suite
     complete = (out / "notebooks" / "01_corpus_overview.ipynb").read_bytes()
+    figures = _tree(out / "figures")
+    with pytest.raises(PipelineError) as err:
+        run_notebooks(out, {"cities": ["成都市"]}, only=["01"], name=".")
+    assert "cannot be a folder name" in str(err.value)
     with pytest.raises(PipelineError) as err:
         run_notebooks(out, {"cities": ["成都市"]}, only=["01"])
     assert "unknown city '成都市'; valid values: 哈尔滨市, 大连市, 牡丹江市, 青岛市" in str(err.value)
     # the first cell after the parameters (and papermill's injected copy of them) stopped the run: the error
     # names the notebook and the cell, the part that ran is kept, the complete notebook is not replaced
     assert "notebook 01_corpus_overview.ipynb stopped in cell 3" in str(err.value)
-    failed = out / "notebooks" / "01_corpus_overview.failed.ipynb"
+    failed = out / "runs" / "cities-成都市" / "notebooks" / "01_corpus_overview.failed.ipynb"
     assert failed.exists() and str(failed) in str(err.value)
+    assert not (out / "runs" / "cities-成都市" / "figures").exists()  # a failed run moves nothing into place
     assert (out / "notebooks" / "01_corpus_overview.ipynb").read_bytes() == complete
+    assert _tree(out / "figures") == figures
     with pytest.raises(PipelineError, match="unknown format 'tiff'"):
         run_notebooks(out, {"formats": ["pdf", "tiff"]}, only=["01"])
     from pipeline.config import ParamError

@@ -446,9 +446,11 @@ def build_report_index(
     run: dict,
     font_url: str | None,
     quality: pd.DataFrame | None = None,
+    runs: list | None = None,
 ) -> str:
-    """index.html: links to every rendered notebook and every figure (relative, offline), and the corpus
-    audit's errors and warnings."""
+    """index.html: every rendered notebook and figure of the default run and of each parameterised run (with
+    its parameters), all inside the report folder (relative links, offline), and the corpus audit's errors
+    and warnings.  ``figures`` are paths relative to the report folder, without the extension."""
     import html
 
     face = (
@@ -481,14 +483,26 @@ def build_report_index(
             for row in shown.itertuples(index=False):
                 parts.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
             parts.append("</table>")
+
+    def gallery(paths: list[str]) -> None:
+        for path in paths:
+            stem = path.rsplit("/", 1)[-1]
+            links = " · ".join(f'<a href="{html.escape(path)}.{ext}">{ext}</a>' for ext in ("pdf", "svg", "png", "csv"))
+            parts.append(
+                f'<figure><img src="{html.escape(path)}.png" alt="{html.escape(stem)}">'
+                f"<figcaption>{html.escape(stem)} — {links}</figcaption></figure>"
+            )
+
     parts.append("<h2>图 · Figures</h2>")
-    for stem in figures:
-        links = " · ".join(
-            f'<a href="../figures/{html.escape(stem)}.{ext}">{ext}</a>' for ext in ("pdf", "svg", "png", "csv")
-        )
-        parts.append(
-            f'<figure><img src="../figures/{html.escape(stem)}.png" alt="{html.escape(stem)}">'
-            f"<figcaption>{html.escape(stem)} — {links}</figcaption></figure>"
-        )
+    gallery(figures)
+    if runs:
+        parts.append("<h2>参数化运行 · Parameterised runs</h2>")
+        for name, parameters, books, run_figures in runs:
+            shown = ", ".join(f"{k} = {v}" for k, v in sorted(parameters.items())) or "(named run)"
+            parts.append(f'<h3 id="run-{html.escape(name)}">{html.escape(name)}</h3><p>{html.escape(shown)}</p><ul>')
+            for title, href in books:
+                parts.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>')
+            parts.append("</ul>")
+            gallery(run_figures)
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -39,28 +39,53 @@ def build_report(out: Path) -> dict:
         else ""
     )
     exporter = HTMLExporter(template_name="lab")
-    books = []
-    # only complete notebooks: not a temporary file a killed run left, not the part of one that failed
-    complete = [
-        p for p in (out / "notebooks").glob("*.ipynb") if not p.name.startswith(".") and ".failed." not in p.name
-    ]
-    for nb_path in sorted(complete):
-        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
-        body = re.sub(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
-        body = re.sub(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", "", body)
-        body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
-        body = body.replace("</head>", face + "</head>", 1)
-        catalog.write_text(report / "notebooks" / f"{nb_path.stem}.html", body)
-        books.append((nb_path.stem, f"notebooks/{nb_path.stem}.html"))
-    figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
+
+    def render(src: Path, dest: Path) -> tuple[list[tuple[str, str]], list[str]]:
+        """The complete notebooks of one run (not a temporary file a killed run left, not the part of one that
+        failed) rendered into dest/notebooks, and its figures copied to dest/figures: the report folder holds
+        everything it shows and can be sent on its own."""
+        books = []
+        complete = [
+            p for p in (src / "notebooks").glob("*.ipynb") if not p.name.startswith(".") and ".failed." not in p.name
+        ]
+        depth = "../" * (len(dest.relative_to(report).parts) + 1)
+        for nb_path in sorted(complete):
+            body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+            body = re.sub(r"<script[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+            body = re.sub(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", "", body)
+            body = re.sub(r"<script type=\"text/x-mathjax-config\">.*?</script>", "", body, flags=re.S)
+            body = body.replace("</head>", face.replace("../fonts/", f"{depth}fonts/") + "</head>", 1)
+            catalog.write_text(dest / "notebooks" / f"{nb_path.stem}.html", body)
+            books.append((nb_path.stem, (dest / "notebooks" / f"{nb_path.stem}.html").relative_to(report).as_posix()))
+        stems = sorted(p.stem for p in (src / "figures").glob("*.png"))
+        for f in sorted((src / "figures").glob("*")):
+            if f.suffix in (".png", ".pdf", ".svg", ".csv"):
+                catalog.write_bytes(dest / "figures" / f.name, f.read_bytes())
+        base = "" if dest == report else dest.relative_to(report).as_posix() + "/"
+        return books, [f"{base}figures/{s}" for s in stems]
+
+    books, figures = render(out, report)
     run = {}
     if catalog.artifact_path(out, "run").exists():
         run = json.loads(catalog.artifact_path(out, "run").read_text(encoding="utf-8"))
+    runs = []
+    for folder in sorted(p for p in (out / "runs").glob("*") if p.is_dir() and not p.name.startswith(".")):
+        own = catalog.artifact_path(folder, "run")
+        record = json.loads(own.read_text(encoding="utf-8")) if own.exists() else {}
+        if record.get("data_run_id") and record.get("data_run_id") != run.get("run_id"):
+            continue  # made from tables an earlier run wrote: not part of this report
+        run_books, run_figures = render(folder, report / "runs" / folder.name)
+        runs.append((folder.name, record.get("parameters", {}), run_books, run_figures))
     quality = None
     if catalog.artifact_path(out, "quality_report").exists():
         import pandas as pd
 
         quality = pd.read_csv(catalog.artifact_path(out, "quality_report"), encoding="utf-8-sig", dtype=str)
-    index = build_report_index(books, figures, run, font_url, quality)
+    index = build_report_index(books, figures, run, font_url, quality, runs)
     catalog.write_text(catalog.artifact_path(out, "report"), index)
-    return {"notebooks": len(books), "figures": len(figures), "index": str(catalog.artifact_path(out, "report"))}
+    return {
+        "notebooks": len(books),
+        "figures": len(figures),
+        "runs": len(runs),
+        "index": str(catalog.artifact_path(out, "report")),
+    }

@@ -294,6 +294,15 @@ def _signature(data: bytes) -> str:
     return hmac.new(_installation_key(), data, hashlib.sha256).hexdigest()
 
 
+def model_store() -> Path:
+    """Where trained classifiers live, shared by every output folder of this user (a new corpus never trains
+    again for the same labels): ``$PIPELINE_MODEL_STORE``, else the user cache folder."""
+    import platformdirs
+
+    root = os.environ.get("PIPELINE_MODEL_STORE") or platformdirs.user_cache_dir("policy-pipeline", appauthor=False)
+    return Path(root) / "models"
+
+
 def save_model(path: Path | str, model) -> None:
     """A fitted model (joblib) with a keyed hash beside it (``.sig``): only this installation can make one
     that :func:`load_model` accepts."""

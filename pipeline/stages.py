@@ -145,40 +145,58 @@ def segment(ctx: Context) -> dict:
 
 # --------------------------------------------------------------------------- themes
 
-# what the classifier depends on: its labels, seed, folds, lexicon and code
-MODEL_VERSION = (
-    "resource:labels",
-    "resource:codebook",
-    "param:seed",
-    "param:themes.cv_folds",
-    "resource:userdict",
-    "code",
-)
+# the code a trained classifier depends on (not the extraction rules: editing a rule never retrains)
+MODEL_CODE = ("pipeline.themes.classifier", "pipeline.segment.tokens", "pipeline.text")
+
+
+def model_key(ctx: Context, codebook, label_files: list[Path]) -> str:
+    """What a trained classifier and its cross-validated metrics depend on: the labelled sentences, the themes,
+    the lexicon, the seed and folds, the classifier's code and scikit-learn's version."""
+    from .runner import code_hash, digest, package_version
+
+    return digest(
+        [
+            sorted(catalog.sha256_file(f) for f in label_files),
+            sorted(codebook.themes),
+            catalog.sha256_file(ctx.resource("userdict")),
+            ctx.params["seed"],
+            int(ctx.params["themes"]["cv_folds"]),
+            code_hash(MODEL_CODE),
+            package_version("scikit-learn"),
+        ]
+    )[:32]
 
 
 def theme_model(ctx: Context, codebook):
-    """The sentence classifier for these labels, seed and lexicon: from the cache, or trained
-    now (with its cross-validated metrics written to data/classifier_metrics.csv)."""
+    """The sentence classifier for these labels, seed and lexicon, trained once per user: from the model store
+    (:func:`pipeline.catalog.model_store`) with its cross-validated metrics, or trained now and kept there.
+    The metrics go to data/classifier_metrics.csv either way."""
+    import pandas as pd
+
     from .themes.classifier import cross_validate, load_labels, train
 
     p = ctx.params["themes"]
-    label_files: list[str | Path] = list(resource_files("labels", ctx.params))
-    labels = load_labels(label_files, list(codebook.themes))
+    label_files: list[Path] = list(resource_files("labels", ctx.params))
+    labels = load_labels(list(label_files), list(codebook.themes))
     lexicon = ctx.resource("userdict")
-    key = ctx.key("models", only=MODEL_VERSION)
-    path = ctx.cache.root / "models" / f"{key}.joblib"  # the file name is the key, so prune keeps it
-    model = catalog.load_model(path) if path.exists() else None
-    if model is None or not catalog.artifact_path(ctx.out, "classifier_metrics").exists():
+    key = model_key(ctx, codebook, label_files)
+    path = catalog.model_store() / f"{key}.joblib"
+    metrics_path = path.with_name(f"{key}.metrics.csv")
+    model = catalog.load_model(path) if path.exists() and metrics_path.exists() else None
+    if model is not None:
+        metrics = pd.read_csv(metrics_path, encoding="utf-8-sig")
+    else:
         from tqdm.auto import tqdm
 
         show = None if ctx.params["segment"]["progress"] else True
         with tqdm(total=int(p["cv_folds"]) + 1, desc="classifier", unit="fit", disable=show) as bar:
             metrics = cross_validate(labels, str(lexicon), ctx.params["seed"], p["cv_folds"], bar.update)
             metrics.insert(0, "labelled_sentences", len(labels))
-            catalog.write_artifact(metrics, ctx.out, "classifier_metrics", bom=True)
             model = train(labels, str(lexicon), ctx.params["seed"])
             bar.update()
         catalog.save_model(path, model)
+        catalog.write_table(metrics, metrics_path, bom=True)
+    catalog.write_artifact(metrics, ctx.out, "classifier_metrics", bom=True)
     return model, labels
 
 

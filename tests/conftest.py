@@ -4,6 +4,7 @@ ingest results computed once per session."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,9 @@ import pytest
 
 from pipeline.config import ROOT, load_params
 from pipeline.ingest import ingest_corpus
+
+# trained classifiers go to a store of this test session, never to the user's own (pipeline.catalog.model_store)
+os.environ.setdefault("PIPELINE_MODEL_STORE", tempfile.mkdtemp(prefix="pipeline-test-models-"))
 
 SHARED = Path(os.environ.get("SHARED_CORPORA", ROOT.parent / "shared" / "corpora"))
 CORPUS = ROOT / "corpus"

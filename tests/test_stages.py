@@ -177,7 +177,9 @@ def test_prune_keeps_what_the_last_run_used(small, tmp_path):
     tokens = out / "cache" / "tokens"
     assert len(list(tokens.glob("*"))) == 2 * len(SEEDS)  # the old dictionary's entries are still there
     removed = runner.prune(STAGES, out)
-    assert list((out / "cache" / "models").glob("*")), "prune deleted the classifier the last run used"
+    from pipeline import catalog
+
+    assert list(catalog.model_store().glob("*.joblib")), "the classifier lives in the model store, not the output"
     assert removed["tokens"] == len(SEEDS) and len(list(tokens.glob("*"))) == len(SEEDS)
     again = run(corpus, out, p, use_manifest=False)
     assert _reran(again) == []
@@ -212,3 +214,29 @@ def test_notebooks_read_the_stopwords_and_codebook_of_the_run(small, tmp_path):
     assert "Shortcomings" in labels
     stop.write_text(stop.read_text(encoding="utf-8") + f"\n{term}\n", encoding="utf-8")
     assert top_term()[0] != term
+
+
+def test_the_classifier_is_trained_once_per_user_not_per_output_folder(small, tmp_path, monkeypatch):
+    """A second output folder (another corpus) finds the classifier its labels, lexicon and seed made in the
+    model store and does not train; editing an extraction rule does not retrain either; new labels do."""
+    from pipeline import catalog
+    from pipeline.themes import classifier
+
+    corpus, p, res = small
+    monkeypatch.setenv("PIPELINE_MODEL_STORE", str(tmp_path / "store"))
+    fits = []
+    real = classifier.train
+    monkeypatch.setattr(classifier, "train", lambda *a, **k: fits.append(1) or real(*a, **k))
+    run(corpus, tmp_path / "a", p, use_manifest=False)
+    assert len(fits) == 1 and len(list(catalog.model_store().glob("*.joblib"))) == 1
+    other = tmp_path / "other"
+    (other / "raw").mkdir(parents=True)
+    shutil.copy(ROOT / "corpus" / "raw" / f"{SEEDS[0]}", other / "raw" / "x.txt")
+    run(other, tmp_path / "b", p, use_manifest=False)
+    assert len(fits) == 1
+    a = (tmp_path / "a" / "data" / "classifier_metrics.csv").read_bytes()
+    assert (tmp_path / "b" / "data" / "classifier_metrics.csv").read_bytes() == a
+    labels = res / "labels.csv"
+    labels.write_text(labels.read_text(encoding="utf-8").replace(",none,A", ",measure,A", 1), encoding="utf-8")
+    run(corpus, tmp_path / "c", p, use_manifest=False)
+    assert len(fits) == 2

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     corpus.add_argument(
         "--strict-audit", action="store_true", help="fail when the corpus audit finds an error (quality_report.csv)"
     )
+    corpus.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help="where per-document work runs (default: local)"
+    )
+    corpus.add_argument(
+        "--scheduler", default=None, help="with --executor dask: the scheduler's address or scheduler file"
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -142,6 +148,8 @@ def _dispatch(args, parser) -> object:
             until=args.until,
             start=args.start,
             strict_audit=args.strict_audit,
+            executor=args.executor,
+            scheduler=args.scheduler,
         )
     if cmd == "ingest":
         return stages.run(
@@ -153,6 +161,8 @@ def _dispatch(args, parser) -> object:
             args.strict,
             until="ingest",
             strict_audit=args.strict_audit,
+            executor=args.executor,
+            scheduler=args.scheduler,
         )["ingest"]
     if cmd in ("segment", "themes"):
         return stages.run_one(cmd, args.out, params)

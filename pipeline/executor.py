@@ -1,9 +1,15 @@
-"""Where per-document work runs: in this process, or in worker processes that end with it.
+"""Where per-document work runs: in this process, in local worker processes that end with it, or on a Dask
+cluster (``run --executor dask --scheduler ADDRESS``).
 
-A run killed mid-way (Ctrl-C, ``kill -9``, a notebook kernel restart) must not leave worker processes
+A run killed mid-way (Ctrl-C, ``kill -9``, a notebook kernel restart) must not leave local worker processes
 behind holding hundreds of megabytes each.  joblib's loky workers otherwise wait out an idle timeout
-of minutes, so every task here is wrapped in :class:`Guarded`, which makes the worker process watch
-the process that started it and exit as soon as that process is gone.
+of minutes, so every local task is wrapped in :class:`Guarded`, which makes the worker process watch
+the process that started it and exit as soon as that process is gone.  Dask workers belong to their
+cluster and outlive a run by design.
+
+The executor changes where work runs, never what it produces: results are collected and ordered by the
+stages, so every executor gives byte-identical tables.  With Dask, workers read the corpus and write the
+per-document cache by path, so the corpus and the output folder must be on a file system they share.
 """
 
 from __future__ import annotations
@@ -13,10 +19,53 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _WATCHING: set[int] = set()  # parent pids this process already watches
 _LOCK = threading.Lock()
+EXECUTORS = ("local", "dask")
+_CONFIG: dict[str, Any] = {"kind": "local", "scheduler": None}
+_CLIENTS: dict[str, Any] = {}
+
+
+@contextmanager
+def using(kind: str = "local", scheduler: str | None = None) -> Iterator[None]:
+    """Run the per-document work inside this block on ``kind`` (``local`` or ``dask``, at ``scheduler``: an
+    address such as tcp://10.0.0.5:8786, or a scheduler file written by ``dask scheduler --scheduler-file``)."""
+    from .errors import ParamError
+
+    if kind not in EXECUTORS:
+        raise ParamError(f"unknown executor '{kind}' (choose one of: {', '.join(EXECUTORS)})")
+    if kind == "dask" and not scheduler:
+        raise ParamError("--executor dask needs --scheduler ADDRESS (or a scheduler file)")
+    before = dict(_CONFIG)
+    _CONFIG.update(kind=kind, scheduler=scheduler)
+    try:
+        yield
+    finally:
+        _CONFIG.update(before)
+        client = _CLIENTS.pop(scheduler, None) if scheduler else None
+        if client is not None:  # the run is over: let go of the cluster (it keeps running for others)
+            client.close()
+
+
+def _dask_client(scheduler: str):
+    from .errors import PipelineError
+
+    if scheduler not in _CLIENTS:
+        try:
+            from dask.distributed import Client
+        except ImportError as e:  # pragma: no cover - a pinned dependency
+            raise PipelineError("--executor dask needs the dask[distributed] package") from e
+        try:
+            if os.path.isfile(scheduler):
+                _CLIENTS[scheduler] = Client(scheduler_file=scheduler, timeout="20s")
+            else:
+                _CLIENTS[scheduler] = Client(scheduler, timeout="20s")
+        except OSError as e:
+            raise PipelineError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    return _CLIENTS[scheduler]
 
 
 def _die_with(parent: int) -> None:
@@ -70,12 +119,21 @@ class Guarded:
 def parallel_map(
     func: Callable[..., Any], calls: Iterable[tuple], n_jobs: int = -1, ordered: bool = True
 ) -> Iterator[Any]:
-    """``func(*args)`` for every ``args`` in ``calls``, on ``n_jobs`` worker processes (1: here).
+    """``func(*args)`` for every ``args`` in ``calls``, on ``n_jobs`` worker processes (1: here), or on the
+    Dask cluster of the enclosing :func:`using` block.
 
     Results come in the order of ``calls`` when ``ordered``, else as they finish."""
     if n_jobs == 1:
         for args in calls:
             yield func(*args)
+        return
+    if _CONFIG["kind"] == "dask":
+        from dask.distributed import as_completed
+
+        client = _dask_client(_CONFIG["scheduler"])
+        futures = [client.submit(func, *args, pure=False) for args in calls]
+        for future in futures if ordered else as_completed(futures):
+            yield future.result()
         return
     from joblib import Parallel, delayed
 

@@ -333,6 +333,8 @@ def run(
     until: str | None = None,
     start: str | None = None,
     strict_audit: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> dict:
     """The data stages in order (from ``start``, up to ``until``), then the run record."""
     corpus, out = Path(corpus), Path(out)
@@ -344,7 +346,10 @@ def run(
     with catalog.output_lock(out):
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
         catalog.mark_run(out, {"run_id": run_id, "status": "running"})
-        results = run_stages(STAGES, out, params, corpus=corpus, options=options, start=start, until=until)
+        from .executor import using
+
+        with using(executor, scheduler):  # where per-document work runs; never what it produces
+            results = run_stages(STAGES, out, params, corpus=corpus, options=options, start=start, until=until)
         catalog.write_run_record(out, {**run_record(STAGES, out, params, corpus, results), "run_id": run_id})
         catalog.mark_run(out, {"run_id": run_id, "status": "finished"})
     return results

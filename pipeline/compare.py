@@ -7,6 +7,8 @@ parameters and returns a DataFrame (or a graph); none reads or writes files.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -294,13 +296,19 @@ def groups(documents: pd.DataFrame, by: str = "city") -> pd.Series:
     return values.map(text).astype(str).rename(by)
 
 
+@lru_cache(maxsize=2)
+def _gazetteer(path: str | None):
+    from .ingest.places import Gazetteer
+
+    return Gazetteer(Path(path) if path else None)
+
+
 def place_terms(boilerplate: list[str] | None = None, gazetteer_path=None) -> frozenset[str]:
     """Every place name of the gazetteer (full and short forms: 青岛市, 青岛, 黄岛区 …) and the report
     boilerplate words, to leave out of term statistics when ``place_stopwords`` is on."""
     from .config import RESOURCES
-    from .ingest.places import Gazetteer
 
-    gaz = Gazetteer(gazetteer_path)
+    gaz = _gazetteer(str(gazetteer_path) if gazetteer_path else None)
     words = set(gaz.by_surface)
     words |= {p.name for p in gaz.places.values()}
     if boilerplate is None:

@@ -610,7 +610,7 @@ def network(
 ):
     """A co-occurrence network: colour = community (``communities`` maps node → index into ``community_names``),
     marker = theme (``theme_names`` maps theme → its label), size ∝ documents, edge width ∝ weight; a seeded
-    layout and labels moved off the nodes and each other (adjustText)."""
+    layout and labels placed beside their nodes, off every node and label (place_labels)."""
     import matplotlib.pyplot as plt
     import networkx as nx
     import numpy as np

@@ -338,7 +338,7 @@ def wrap_label(text: str, width: int = 14) -> str:
         return "\n".join(wrap_label(line, width) for line in text.split("\n"))
     if len(text) <= width:
         return text
-    cut = not re.search(r"[A-Za-z]", text)
+    cut = not re.search(r"[A-Za-z]{2,}", text)  # English words or pinyin are never cut
     parts = re.split(r"(?<=[ /])", text)
     lines, cur = [], ""
     for p in parts:
@@ -624,12 +624,18 @@ def network(
     pos = nx.spring_layout(graph, seed=seed, k=3.0 / max(1, len(nodes)) ** 0.5, iterations=300, weight=None)
     pos = {n: pos[n] for n in nodes}
 
-    def size(count):
-        return 25 + 16 * count
+    counts_all = [graph.nodes[n]["count"] for n in nodes]
+    low, high = min(counts_all), max(counts_all)
 
-    widths = [0.3 + 0.5 * d["weight"] for _, _, d in sorted(graph.edges(data=True))]
+    def size(count):  # marker area in pt²: 30 for the least reported practice, 380 for the most
+        return 30 + 350 * ((count - low) / (high - low) if high > low else 0.5)
+
+    weights = [graph.edges[e]["weight"] for e in sorted(graph.edges)]
+    w_low, w_high = min(weights, default=1), max(weights, default=1)
+    # width from 0.2 pt (the weakest link) to 2.2 pt (the strongest): strong links stand out of a dense graph
+    widths = [0.2 + 2.0 * ((w - w_low) / (w_high - w_low) if w_high > w_low else 0.3) for w in weights]
     nx.draw_networkx_edges(
-        graph, pos, ax=ax, edgelist=sorted(graph.edges), width=widths, edge_color="#BBBBBB", alpha=0.5
+        graph, pos, ax=ax, edgelist=sorted(graph.edges), width=widths, edge_color="#999999", alpha=0.35
     )
     themes = list(theme_names)
     for ti, theme in enumerate(themes):
@@ -652,7 +658,8 @@ def network(
     ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
     ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
     fig.canvas.draw()
-    radii = {n: size(graph.nodes[n]["count"]) ** 0.5 / 2 * fig.dpi / 72 for n in nodes}  # pt² area → pixels
+    # marker area in pt² → half its width in pixels (a diamond or triangle reaches further than a disc: 1.3)
+    radii = {n: 1.3 * size(graph.nodes[n]["count"]) ** 0.5 / 2 * fig.dpi / 72 for n in nodes}
     order = sorted(nodes, key=lambda n: (-graph.nodes[n]["count"], n))
     numbered = place_labels(
         fig,
@@ -715,6 +722,8 @@ def network(
         frameon=False,
         fontsize=6,
         title_fontsize=6,
-        labelspacing=1.2,
+        labelspacing=1.8,
+        borderpad=1.0,
+        handletextpad=1.2,
     )
     return fig

@@ -137,6 +137,7 @@ def place_en(name: str) -> str:
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=4096)
 def pinyin(text: str) -> str:
     """国家公共文化 → guójiā gōnggòng wénhuà: tone marks, a space between words (jieba's), Chinese punctuation made
     ASCII; what is not Chinese stays as it is."""

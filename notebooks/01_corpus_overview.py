@@ -32,12 +32,28 @@ query: str = "机制"  # the term for concordances (notebook 02)
 lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
 dpi: int = 300  # resolution of PNG figures
+group_by: str = "city"  # compare documents grouped by: city, province, year, genre or any manifest column
+place_stopwords: bool = False  # true: leave place names (gazetteer) and report boilerplate out of term statistics
 seed: int = 42  # seed of everything random
 
 # %%
 from pipeline.report.notebook import audit_overview, cleaning_audit, documents_per_city, quality_report, setup
 
-ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
+ctx = setup(
+    data_dir,
+    out_dir,
+    cities,
+    themes,
+    min_count,
+    top_n,
+    query,
+    lang,
+    formats,
+    dpi,
+    seed,
+    group_by=group_by,
+    place_stopwords=place_stopwords,
+)
 docs = ctx.documents
 print(f"{len(docs)} documents, {docs.n_chars.sum():,} characters of clean text")
 
@@ -59,6 +75,13 @@ overview
 
 # %%
 docs[["doc_id", "title", "year", "genre", "n_chars"]].sort_values("doc_id")
+
+# %% [markdown]
+# **Figure: clean text per city.** One bar per city, its length in thousand characters of clean text (after the
+# cleaner), longest first. *Read it* as the weight each city carries in every count that follows: a city with
+# little text yields few items and noisy rates. *Caveats*: the city is the one in the manifest, or inferred (see
+# the sources below); documents with no city are pooled under "(unknown)". If there are more cities than fit,
+# the title says "top N of M".
 
 # %%
 fig, data = documents_per_city(ctx)
@@ -111,8 +134,13 @@ quality_report(ctx)
 # %% [markdown]
 # ## The cleaning audit
 #
-# Every span the cleaner removed is in `data/cleaning_report.csv` with the rule that removed it. The figure shows
-# the characters removed per document and rule.
+# Every span the cleaner removed is in `data/cleaning_report.csv` with the rule that removed it.
+#
+# **Figure: characters removed by cleaning rule.** Rows are documents (most cleaned first), columns the rules
+# (the rule that removed most first); each cell gives the characters that rule removed from that document. *Read
+# it* to check the cleaner: a rule removing thousands of characters from one document deserves a look at that
+# document's report rows. *Caveats*: a plain-text corpus often needs no cleaning, and the figure then says so
+# instead of drawing an empty grid; with many documents only the most cleaned are shown ("top N of M").
 
 # %%
 fig, data = cleaning_audit(ctx)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (policy-pipeline)
 #     language: python
@@ -29,33 +31,66 @@ query: str = "机制"  # (unused here)
 lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
 dpi: int = 300  # resolution of PNG figures
+group_by: str = "city"  # compare documents grouped by: city, province, year, genre or any manifest column
+place_stopwords: bool = False  # true: leave place names (gazetteer) and report boilerplate out of term statistics
 seed: int = 42  # seed of everything random
 gold: str = "corpus/gold/seeds_gold.csv"  # hand-coded gold for the evaluation, "" to skip
+min_score: float = 0.0  # item tables: only items whose score is at least this
+methods: list = []  # item tables: only items found by these rules (e.g. enum_section, action), empty for all
 
 # %%
 import pandas as pd
 
-from pipeline import catalog
-from pipeline.report.notebook import setup, theme_profiles
+from pipeline import catalog, compare
+from pipeline.report.notebook import export_table, setup, theme_profiles
 
-ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
+ctx = setup(
+    data_dir,
+    out_dir,
+    cities,
+    themes,
+    min_count,
+    top_n,
+    query,
+    lang,
+    formats,
+    dpi,
+    seed,
+    group_by=group_by,
+    place_stopwords=place_stopwords,
+)
 items = ctx.items.merge(ctx.documents[["doc_id", "city"]], on="doc_id", how="left")
+items[ctx.group_by] = items.doc_id.map(ctx.groups())
 items.groupby(["theme", "method"]).size().unstack(fill_value=0)
 
 # %% [markdown]
 # ## Items with their evidence
 #
-# `start`/`end` locate the evidence in the document's clean text; `method` names the rule (see the README).
+# One table per theme: each item, the sentence it stands in (`evidence`), the rule that found it (`method`), its
+# `score` and where it is (`start`/`end` in the document's clean text). Filter with the parameters `min_score` and
+# `methods`; the tables are sorted by score, strongest first, and the filtered rows of all themes are written to
+# `notebook_tables/theme_items_filtered.csv`. In JupyterLab, re-run this cell after changing the two parameters
+# in the parameters cell.
 
 # %%
+chosen = compare.filter_items(items, min_score, methods)  # an unknown method stops here, listing the valid ones
+print(f"{len(chosen)} of {len(items)} items with score ≥ {min_score} found by {methods or 'any rule'}")
+export_table(ctx, chosen, "theme_items_filtered")
+columns = [ctx.group_by, "doc_id", "item", "canonical", "method", "score", "evidence", "start", "end"]
+columns = list(dict.fromkeys(columns))
 for theme in ctx.themes:
     print(f"\n== {ctx.theme(theme)} ==")
-    show = items[items.theme == theme].sort_values(["city", "doc_id", "start"]).head(ctx.top_n)
-    for r in show.itertuples():
-        print(f"[{r.city}] {r.item}  ← {r.evidence[:60]}  ({r.method}, {r.start}–{r.end})")
+    display(chosen[chosen.theme == theme][columns].head(ctx.top_n))
 
 # %% [markdown]
 # ## Theme profiles
+#
+# **Figure: theme items per 10,000 characters by group.** For each group (`group_by`), one bar per theme: how many
+# items of that theme the extraction found per 10,000 characters of clean text. Groups are ordered by their total
+# rate; with many groups only the first are drawn, and the title says "top N of M" (the CSV beside the figure has
+# the rows drawn). *Read it* across a row to see a group's emphasis, down a colour to compare groups on one theme.
+# *Caveats*: rates are counts of extracted items, so they inherit the extraction's errors (see the evaluation
+# below); measures are far more frequent than problems by the nature of the genre, so compare within a theme.
 
 # %%
 fig, data = theme_profiles(ctx)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (policy-pipeline)
 #     language: python
@@ -12,11 +14,12 @@
 # ---
 
 # %% [markdown]
-# # 04 · Comparing cities
+# # 04 · Comparing cities (or any groups)
 #
 # The city × theme matrix, the practice matrix qualitative researchers build by hand (cities as rows, themes as
 # columns, practices in the cells), practices shared by several cities against those unique to one, how similar
-# the cities are in words and in theme profiles, which practices are reported together, and topics.
+# the cities are in words and in theme profiles, which practices are reported together, and topics. Set
+# `group_by` to compare provinces, years, genres or any manifest column instead of cities.
 
 # %% tags=["parameters"]
 data_dir: str = "outputs"  # folder of a pipeline run (holds data/ and tables/)
@@ -29,18 +32,50 @@ query: str = "机制"  # (unused here)
 lang: str = "zh"  # figure labels: "zh" or "en"
 formats: list = ["pdf", "svg", "png"]  # figure files to write
 dpi: int = 300  # resolution of PNG figures
+group_by: str = "city"  # compare documents grouped by: city, province, year, genre or any manifest column
+place_stopwords: bool = False  # true: leave place names (gazetteer) and report boilerplate out of term statistics
 seed: int = 42  # seed of the network layout and the topic model
 n_topics: int = 5  # topics of the NMF model
 
 # %%
 from pipeline import compare
-from pipeline.report.notebook import city_theme_heatmap, cooccurrence, setup, similarity, topic_prevalence
+from pipeline.report.notebook import (
+    city_theme_heatmap,
+    cooccurrence,
+    practice_matrix,
+    setup,
+    similarity,
+    topic_prevalence,
+)
 
-ctx = setup(data_dir, out_dir, cities, themes, min_count, top_n, query, lang, formats, dpi, seed)
+ctx = setup(
+    data_dir,
+    out_dir,
+    cities,
+    themes,
+    min_count,
+    top_n,
+    query,
+    lang,
+    formats,
+    dpi,
+    seed,
+    group_by=group_by,
+    place_stopwords=place_stopwords,
+)
 ctx.matrix
 
 # %% [markdown]
 # ## City × theme
+#
+# **Figure: groups × themes.** Every group (rows, highest total rate first) against every theme; each cell gives
+# items per 10,000 characters of clean text. *Colour*: each theme on its own scale, from 0 to the theme's 95th
+# percentile across the groups (with fewer than ten groups, to its maximum); cells above it are clipped to the
+# yellow end and marked "+". So one outlier city does not make every other cell dark, and a rare theme
+# (problems) is as readable as a frequent one (measures). The title says which scale was used. *Read it* down a
+# column to rank groups on a theme, and use the numbers, not the colours, to compare across themes. *Caveats*:
+# rates are counts of extracted items (see notebook 03 for their quality); a group with little text has unstable
+# rates (see notebook 01 for text per city).
 
 # %%
 fig, data = city_theme_heatmap(ctx)
@@ -49,11 +84,19 @@ fig
 
 # %% [markdown]
 # ## The practice matrix
+#
+# Groups as rows, themes as columns; each cell lists the group's most reported practices (canonical items) as
+# "item (count): example sentence [document]": the count is the number of items, the example the shortest
+# sentence the item was found in, and the document its source. The long form (one row per cell entry, with the
+# number of documents, the full example and its offsets in the clean text) is `practice_cells` below and in
+# `notebook_tables/practice_cells.csv`; the grid is in `notebook_tables/practice_matrix.csv`.
 
 # %%
-practice = compare.practice_matrix(ctx.items, ctx.documents, ctx.themes, top_n=6)
-practice.columns = [ctx.theme(t) for t in practice.columns]
+cells, practice = practice_matrix(ctx, top_n=3)
 practice
+
+# %%
+cells.head(ctx.top_n)
 
 # %% [markdown]
 # ## Shared and unique practices
@@ -66,7 +109,13 @@ shared.groupby(["theme", "kind"]).size().unstack(fill_value=0)
 shared.head(ctx.top_n)
 
 # %% [markdown]
-# ## Similarity between cities
+# ## Similarity between groups
+#
+# **Figures: dendrograms.** The groups joined by average-linkage clustering on 1 − cosine similarity, first of
+# their vocabularies (TF-IDF of terms), then of their theme profiles (each group's share of items per theme).
+# *Read it* from the leaves: groups joined near the left (small distance) write alike; the order of the leaves
+# within a branch means nothing. *Caveats*: TF-IDF similarity is driven by place names and local projects unless
+# `place_stopwords` is on; with fewer than three groups there is no tree to draw and the figure says so.
 
 # %%
 fig, data = similarity(ctx, "tfidf")
@@ -81,8 +130,15 @@ fig
 # %% [markdown]
 # ## Practices reported together
 #
-# Nodes are canonical items (coloured by theme, sized by the number of documents); an edge joins two items
-# reported in the same document.
+# **Figure: co-occurrence network.** Nodes are canonical practices reported in at least `min_count` documents
+# (the most reported 30 when there are more: the title then says "top 30 of M"); an edge joins two practices
+# reported in the same document, wider when more documents share them. *Colour* is the community (Louvain
+# modularity, seeded: practices more linked to each other than to the rest), named in the legend by its most
+# reported practice; *marker* is the theme; *size* is the number of documents (legend). *Read it* for clusters of
+# practices that travel together; the edge list with each end's community is the CSV beside the figure. *Caveats*:
+# long reports list many practices, so in a small corpus almost everything co-occurs and the communities are weak;
+# with fewer than three linked practices (two cities, say) the figure says there is too little to show. The
+# layout is seeded: reruns draw the same picture.
 
 # %%
 fig, edges, graph = cooccurrence(ctx)
@@ -92,6 +148,13 @@ fig
 
 # %% [markdown]
 # ## Topics
+#
+# **Figure: topic prevalence.** An NMF topic model on the groups' TF-IDF term weights; each row is a group, each
+# column a topic named by its three heaviest terms, and each cell the group's share of that topic (a row sums to
+# 1). Rows are ordered by their main topic, then by its share, so groups dominated by the same topic stand
+# together; every group is shown. *Read it* as a coarse map of what the groups' reports are about. *Caveats*: with
+# few groups each topic tends to be one group's vocabulary (shares of 1.00); place names dominate the topics unless
+# `place_stopwords` is on; the number of topics (`n_topics`) is a choice, not a finding.
 
 # %%
 fig, terms, prevalence = topic_prevalence(ctx, n_topics)

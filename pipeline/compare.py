@@ -7,6 +7,8 @@ parameters and returns a DataFrame (or a graph); none reads or writes files.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -229,8 +231,22 @@ def cooccurrence_network(items: pd.DataFrame, themes: list[str], min_count: int 
     return g
 
 
+def induced(graph, nodes):
+    """The subgraph on ``nodes`` as a new graph with nodes and edges in sorted order: networkx's subgraph views
+    iterate in set order, which changes with Python's hash seed, and so would layouts and communities."""
+    import networkx as nx
+
+    keep = set(nodes)
+    g = nx.Graph()
+    for n in sorted(keep):
+        g.add_node(n, **graph.nodes[n])
+    for a, b in sorted(tuple(sorted((u, v))) for u, v in graph.edges if u in keep and v in keep):
+        g.add_edge(a, b, **graph.edges[a, b])
+    return g
+
+
 def network_table(graph) -> pd.DataFrame:
-    rows = [(a, b, d["weight"]) for a, b, d in graph.edges(data=True)]
+    rows = [(*sorted((a, b)), d["weight"]) for a, b, d in graph.edges(data=True)]
     return pd.DataFrame(sorted(rows), columns=["source", "target", "weight"])
 
 
@@ -251,3 +267,216 @@ def topics(counts: pd.DataFrame, n_topics: int, seed: int, top_n: int = 10):
     prev = pd.DataFrame(doc_topic, index=counts.index, columns=[f"topic {k + 1}" for k in range(n_topics)])
     prev = prev.div(prev.sum(axis=1).replace(0, np.nan), axis=0).fillna(0).round(4)
     return topic_terms, prev
+
+
+# --------------------------------------------------------------------------- groups, places, concordance, matrices
+
+NOT_GROUPS = {"doc_id", "text", "text_original", "sha256", "source_file", "title", "url", "place_evidence", "extra"}
+
+
+def group_columns(documents: pd.DataFrame) -> list[str]:
+    """The document variables a comparison can group by: every column of documents.parquet but the text, the
+    identifiers and the provenance (``*_source``) columns."""
+    return [c for c in documents.columns if c not in NOT_GROUPS and not c.endswith("_source")]
+
+
+def groups(documents: pd.DataFrame, by: str = "city") -> pd.Series:
+    """doc_id → the document's value of ``by`` (city, province, year, genre or any manifest column), as text;
+    a missing value is "(unknown)"."""
+    valid = group_columns(documents)
+    if by not in valid:
+        raise ValueError(f"unknown group_by '{by}'; valid values: {', '.join(valid)}")
+    values = documents.set_index("doc_id")[by]
+
+    def text(v) -> str:
+        if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
+            return "(unknown)"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    return values.map(text).astype(str).rename(by)
+
+
+@lru_cache(maxsize=2)
+def _gazetteer(path: str | None):
+    from .ingest.places import Gazetteer
+
+    return Gazetteer(Path(path) if path else None)
+
+
+def place_terms(boilerplate: list[str] | None = None, gazetteer_path=None) -> frozenset[str]:
+    """Every place name of the gazetteer (full and short forms: 青岛市, 青岛, 黄岛区 …) and the report
+    boilerplate words, to leave out of term statistics when ``place_stopwords`` is on."""
+    from .config import RESOURCES
+
+    gaz = _gazetteer(str(gazetteer_path) if gazetteer_path else None)
+    words = set(gaz.by_surface)
+    words |= {p.name for p in gaz.places.values()}
+    if boilerplate is None:
+        f = RESOURCES / "report_boilerplate.txt"
+        boilerplate = [
+            w.strip() for w in f.read_text(encoding="utf-8").splitlines() if w.strip() and not w.startswith("#")
+        ]
+    return frozenset(words | set(boilerplate))
+
+
+def keyness_against(
+    counts: pd.DataFrame, target, reference=None, min_count: int = 5, method: str = "log_odds"
+) -> pd.DataFrame:
+    """Keyness of the ``target`` group(s) against the ``reference`` group(s) (default: every other row);
+    rows in neither are left out."""
+    targets = [target] if not isinstance(target, (list, tuple, set)) else list(target)
+    refs = (
+        [r for r in counts.index if r not in targets]
+        if not reference
+        else ([reference] if not isinstance(reference, (list, tuple, set)) else list(reference))
+    )
+    missing = [g for g in targets + refs if g not in counts.index]
+    if missing:
+        raise ValueError(f"not in the table: {missing} (groups: {', '.join(map(str, counts.index))})")
+    overlap = set(targets) & set(refs)
+    if overlap:
+        raise ValueError(f"in both target and reference: {sorted(overlap)}")
+    if not refs:
+        raise ValueError("keyness needs a reference: at least one group besides the target")
+    sub = counts.loc[targets + refs]
+    sub = sub.loc[:, sub.sum(axis=0) > 0]
+    if method == "chi2":
+        return keyness_chi2(sub, targets, min_count)
+    return keyness_log_odds(sub, targets, min_count=min_count)
+
+
+def kwic_regex(
+    sentences: pd.DataFrame,
+    documents: pd.DataFrame,
+    pattern: str,
+    width: int = 20,
+    sort: str = "position",
+    limit: int | None = None,
+    by: str = "city",
+) -> pd.DataFrame:
+    """Keyword in context for a regular expression: each match with ``width`` characters each side, its
+    document, group (``by``), sentence and offsets in the clean text.  ``sort``: position (document order),
+    left (by the left context read from the keyword outwards, as concordancers do), right, or keyword."""
+    if not pattern:
+        raise ValueError("the concordance pattern is empty")
+    try:
+        rx = re.compile(pattern)
+    except re.error as e:
+        raise ValueError(f"not a regular expression: {pattern!r} ({e})") from None
+    sorts = ("position", "left", "right", "keyword")
+    if sort not in sorts:
+        raise ValueError(f"unknown sort '{sort}'; valid values: {', '.join(sorts)}")
+    docs = documents.set_index("doc_id")
+    group = groups(documents, by) if by in documents.columns else docs.city
+    rows = []
+    for r in sentences.itertuples():
+        for m in rx.finditer(r.text):
+            if m.end() == m.start():
+                continue
+            a, b = r.start + m.start(), r.start + m.end()
+            t = docs.text[r.doc_id]
+            rows.append(
+                (
+                    r.doc_id,
+                    group.get(r.doc_id),
+                    r.sent_id,
+                    a,
+                    b,
+                    t[max(0, a - width) : a].replace("\n", " "),
+                    t[a:b],
+                    t[b : b + width].replace("\n", " "),
+                    r.text,
+                )
+            )
+    cols = ["doc_id", by, "sent_id", "start", "end", "left", "keyword", "right", "sentence"]
+    out = pd.DataFrame(rows, columns=cols)
+    if sort == "left":
+        out = out.assign(_k=out.left.map(lambda s: s[::-1])).sort_values(["_k", "doc_id", "start"]).drop(columns="_k")
+    elif sort == "right":
+        out = out.sort_values(["right", "doc_id", "start"])
+    elif sort == "keyword":
+        out = out.sort_values(["keyword", "right", "doc_id", "start"])
+    else:
+        out = out.sort_values(["doc_id", "start"])
+    out = out.reset_index(drop=True)
+    return out.head(limit) if limit else out
+
+
+def practice_cells(
+    items: pd.DataFrame, documents: pd.DataFrame, themes: list[str], by: str = "city", top_n: int = 3
+) -> pd.DataFrame:
+    """The practice matrix in long form: for each group (``by``) and theme, its most reported canonical items
+    with the number of items and of documents, and one example sentence with its source (document and offsets)
+    — the shortest evidence, so the example is readable."""
+    it = items[items.theme.isin(themes)].copy()
+    it[by] = it.doc_id.map(groups(documents, by))
+    it["_len"] = it.evidence.str.len()
+    rows = []
+    for (g, theme, canon), grp in it.groupby([by, "theme", "canonical"], sort=True):
+        ex = grp.sort_values(["_len", "doc_id", "start"]).iloc[0]
+        rows.append(
+            (g, theme, canon, len(grp), grp.doc_id.nunique(), ex.evidence, ex.doc_id, int(ex.start), int(ex.end))
+        )
+    cols = [by, "theme", "canonical", "items", "documents", "example", "source_doc", "source_start", "source_end"]
+    out = pd.DataFrame(rows, columns=cols)
+    out = out.sort_values([by, "theme", "items", "documents", "canonical"], ascending=[True, True, False, False, True])
+    out["rank"] = out.groupby([by, "theme"]).cumcount() + 1
+    return out[out["rank"] <= top_n].reset_index(drop=True)
+
+
+def practice_grid(cells: pd.DataFrame, themes: list[str], by: str = "city", example_chars: int = 40) -> pd.DataFrame:
+    """The long practice cells as the framework matrix: groups as rows, themes as columns, each cell listing
+    "item (count): example… [document]"."""
+
+    def cell(g: pd.DataFrame) -> str:
+        return "\n".join(
+            f"{r.canonical} ({r.items}): {r.example[:example_chars]}{'…' if len(r.example) > example_chars else ''}"
+            f" [{r.source_doc}]"
+            for r in g.itertuples()
+        )
+
+    if cells.empty:
+        return pd.DataFrame(columns=themes)
+    grid = cells.groupby([by, "theme"]).apply(cell, include_groups=False).unstack("theme")
+    return grid.reindex(columns=themes).fillna("")
+
+
+def filter_items(items: pd.DataFrame, min_score: float | None = None, methods=None) -> pd.DataFrame:
+    """Theme items at or above ``min_score`` and found by one of ``methods`` (all when empty), strongest first."""
+    out = items
+    if min_score is not None:
+        out = out[out.score.fillna(0) >= float(min_score)]
+    if methods:
+        known = sorted(items.method.dropna().unique())
+        unknown = [m for m in methods if m not in known]
+        if unknown:
+            raise ValueError(f"unknown method(s) {unknown}; valid values: {', '.join(known)}")
+        out = out[out.method.isin(list(methods))]
+    return out.sort_values(["score", "doc_id", "start"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+def communities(graph, seed: int) -> dict:
+    """Node → community number (0 = the largest), Louvain modularity with a fixed seed; isolated nodes each
+    their own."""
+    import networkx as nx
+
+    if graph.number_of_edges() == 0:
+        found = [{n} for n in graph.nodes]
+    else:
+        found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    order = sorted(found, key=lambda c: (-len(c), sorted(c)[0]))
+    return {n: i for i, c in enumerate(order) for n in sorted(c)}
+
+
+def group_rates(items: pd.DataFrame, documents: pd.DataFrame, themes: list[str], by: str = "city") -> pd.DataFrame:
+    """Theme items per 10,000 characters of clean text for each group (``by``): groups × themes, as the run's
+    theme_matrix does per city."""
+    g = groups(documents, by)
+    chars = documents.set_index("doc_id").n_chars.groupby(g).sum()
+    it = items[items.theme.isin(themes)]
+    counts = pd.crosstab(it.doc_id.map(g), it.theme).reindex(index=chars.index, columns=themes).fillna(0)
+    rates = (counts.div(chars.replace(0, np.nan), axis=0) * 10000).fillna(0).round(3)
+    rates.index.name = by
+    return rates.sort_index()

@@ -93,3 +93,152 @@ def test_place_names_in_english():
     assert place_en("凉山彝族自治州") == "Liangshan"
     assert place_en("黔东南苗族侗族自治州") == "Qiandongnan"
     assert place_en("(unknown)") == "(unknown)"
+
+
+# --------------------------------------------------------------------------- groups, keyness against, concordance
+
+
+def _docs():
+    return pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "city": ["青岛市", "青岛市", "大连市", None],
+            "province": ["山东省", "山东省", "辽宁省", "辽宁省"],
+            "year": [2023.0, 2024.0, 2024.0, np.nan],
+            "genre": ["report"] * 4,
+            "text": ["建立联席会议制度，完善考核机制。", "网格化管理机制", "结对共建机制好", "没有"],
+            "n_chars": [16, 7, 7, 2],
+            "city_source": ["manifest"] * 4,
+        }
+    )
+
+
+def test_groups_by_any_document_variable():
+    docs = _docs()
+    assert compare.groups(docs, "province").to_dict() == {"a": "山东省", "b": "山东省", "c": "辽宁省", "d": "辽宁省"}
+    assert compare.groups(docs, "year").tolist() == ["2023", "2024", "2024", "(unknown)"]
+    assert compare.groups(docs, "city")["d"] == "(unknown)"
+    assert "city_source" not in compare.group_columns(docs) and "text" not in compare.group_columns(docs)
+    with pytest.raises(ValueError, match="unknown group_by 'text'; valid values: city, province, year"):
+        compare.groups(docs, "text")
+
+
+def test_keyness_against_a_chosen_reference():
+    counts = pd.DataFrame(
+        {"机制": [10, 2, 0], "平台": [1, 9, 5], "社区": [5, 5, 5]}, index=pd.Index(["甲", "乙", "丙"], name="g")
+    )
+    vs_rest = compare.keyness_against(counts, "甲", min_count=1).set_index("term")
+    vs_b = compare.keyness_against(counts, "甲", "乙", min_count=1).set_index("term")
+    # against 乙 alone is the two-row comparison
+    two = compare.keyness_log_odds(counts.loc[["甲", "乙"]], "甲", min_count=1).set_index("term")
+    assert vs_b.loc["机制", "z"] == pytest.approx(two.loc["机制", "z"])
+    assert vs_rest.loc["机制", "count_rest"] == 2 and vs_b.loc["平台", "count_rest"] == 9
+    with pytest.raises(ValueError, match="in both target and reference"):
+        compare.keyness_against(counts, "甲", ["甲", "乙"])
+    with pytest.raises(ValueError, match="needs a reference"):
+        compare.keyness_against(counts.loc[["甲"]], "甲")
+    chi = compare.keyness_against(counts, ["甲", "乙"], method="chi2", min_count=1)
+    assert set(chi.columns) >= {"term", "chi2", "signed_chi2"}
+
+
+def test_kwic_by_regular_expression_sorted_by_context():
+    docs = _docs()
+    sents = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "c"],
+            "sent_id": [0, 1, 0, 0],
+            "start": [0, 9, 0, 0],
+            "end": [9, 16, 7, 7],
+            "text": ["建立联席会议制度，", "完善考核机制。", "网格化管理机制", "结对共建机制好"],
+        }
+    )
+    k = compare.kwic_regex(sents, docs, "机制|制度", width=4, sort="left")
+    assert len(k) == 4 and set(k.keyword) == {"机制", "制度"}
+    # sorted by the left context read backwards from the keyword: 共建 < 考核 < 管理 < 会议 by the last character
+    assert [x[::-1] for x in k.left] == sorted(x[::-1] for x in k.left)
+    row = k[k.doc_id == "a"].iloc[0]
+    assert docs.set_index("doc_id").text["a"][row.start : row.end] == row.keyword
+    right = compare.kwic_regex(sents, docs, "机制", width=4, sort="right")
+    assert list(right.right) == sorted(right.right)
+    by_prov = compare.kwic_regex(sents, docs, "机制", by="province")
+    assert "province" in by_prov.columns and set(by_prov.province) == {"山东省", "辽宁省"}
+    with pytest.raises(ValueError, match="not a regular expression"):
+        compare.kwic_regex(sents, docs, "机制(")
+    with pytest.raises(ValueError, match="unknown sort 'up'"):
+        compare.kwic_regex(sents, docs, "机制", sort="up")
+
+
+def _items():
+    return pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "c", "c"],
+            "theme": ["mechanism", "mechanism", "mechanism", "mechanism", "carrier"],
+            "item": ["联席会议制度", "考核机制", "联席会议制度", "结对共建机制", "服务中心"],
+            "canonical": ["联席会议制度", "考核机制", "联席会议制度", "结对共建机制", "服务中心"],
+            "method": ["enum_section", "noun_phrase", "enum_section", "action", "noun_phrase"],
+            "score": [0.9, 0.2, 0.8, 0.5, 0.1],
+            "evidence": [
+                "建立联席会议制度，完善考核机制。",
+                "建立联席会议制度，完善考核机制。",
+                "联席会议制度",
+                "结对共建机制好",
+                "服务中心",
+            ],
+            "start": [0, 0, 0, 0, 0],
+            "end": [16, 16, 6, 7, 4],
+        }
+    )
+
+
+def test_practice_cells_give_counts_and_an_example_with_its_source():
+    cells = compare.practice_cells(_items(), _docs(), ["mechanism", "carrier"])
+    top = cells[(cells.city == "青岛市") & (cells.theme == "mechanism")].iloc[0]
+    assert (top.canonical, top["items"], top.documents) == ("联席会议制度", 2, 2)
+    assert top.example == "联席会议制度" and top.source_doc == "b"  # the shortest evidence
+    grid = compare.practice_grid(cells, ["mechanism", "carrier"])
+    assert "联席会议制度 (2): 联席会议制度 [b]" in grid.loc["青岛市", "mechanism"]
+    assert grid.loc["青岛市", "carrier"] == ""
+    by_prov = compare.practice_cells(_items(), _docs(), ["mechanism"], by="province")
+    assert set(by_prov.province) == {"山东省", "辽宁省"}
+
+
+def test_filter_items_by_score_and_method():
+    items = _items()
+    assert list(compare.filter_items(items, 0.5).score) == [0.9, 0.8, 0.5]
+    assert set(compare.filter_items(items, methods=["noun_phrase"]).item) == {"考核机制", "服务中心"}
+    with pytest.raises(ValueError, match="unknown method"):
+        compare.filter_items(items, methods=["magic"])
+
+
+def test_group_rates_per_10k_characters():
+    rates = compare.group_rates(_items(), _docs(), ["mechanism", "carrier"], "province")
+    assert rates.loc["山东省", "mechanism"] == pytest.approx(3 / 23 * 10000, rel=1e-3)
+    assert rates.loc["辽宁省", "carrier"] == pytest.approx(1 / 9 * 10000, rel=1e-3)
+
+
+def test_place_terms_hold_gazetteer_names_and_boilerplate():
+    words = compare.place_terms()
+    assert {"青岛市", "青岛", "黄岛区", "山东", "各位代表"} <= words
+    assert "机制" not in words and "网格化管理" not in words
+
+
+def test_communities_and_subgraphs_do_not_depend_on_the_hash_seed():
+    """Louvain with a seed on a graph built in sorted order: the same partition in any Python process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import networkx as nx, json;from pipeline import compare;"
+        "g=nx.les_miserables_graph();g=compare.induced(g, list(g.nodes)[:50]);"
+        "print(json.dumps(sorted(compare.communities(g, 42).items())))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": s},
+        ).stdout
+        for s in ("1", "2", "3")
+    }
+    assert len(outs) == 1 and len(next(iter(outs))) > 10

@@ -39,11 +39,11 @@ def _tables(out: Path) -> dict[str, bytes]:
 def test_a_local_cluster_of_two_workers_gives_the_same_tables(corpus_and_local, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     corpus, p, local = corpus_and_local
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
-        with distributed.Client(c) as client:
-            with distributed.get_task_stream(client) as stream:
-                run(corpus, tmp_path / "dask", p, use_manifest=False, executor="dask", scheduler=c.scheduler_address)
-            workers_used = {t["worker"] for t in stream.data}
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster as c, distributed.Client(c) as client:
+        with distributed.get_task_stream(client) as stream:
+            run(corpus, tmp_path / "dask", p, use_manifest=False, executor="dask", scheduler=c.scheduler_address)
+        workers_used = {t["worker"] for t in stream.data}
     assert len(stream.data) >= 12 and len(workers_used) == 2  # the documents went to both workers
     assert _tables(tmp_path / "dask") == local
 

@@ -203,3 +203,109 @@ def test_notebooks_on_a_corpus_the_cleaner_did_not_touch(tmp_path, params, monke
     assert res["executed"] == ["01_corpus_overview.ipynb"]
     data = pd.read_csv(tmp_path / "out" / "figures" / "fig01_cleaning_by_rule.csv", encoding="utf-8-sig")
     assert data.empty
+
+
+# --------------------------------------------------------------------------- the suite on ordinary inputs
+
+FAST = {"formats": ["png"], "dpi": 60}  # small pictures: the layout (and so any overlap) is the same at any dpi
+PLAIN = ["三亚.txt", "东营.txt", "乌鲁木齐.txt", "凉山.txt"]
+
+
+def _audited_run(out: Path, parameters: dict, audit: Path, monkeypatch, only: list[str] | None = None) -> list[dict]:
+    """Run the suite (or the ``only`` notebooks) with every saved figure's texts recorded (save_figure writes
+    <name>.json to the folder named by PIPELINE_FIGURE_AUDIT); no notebook may fail."""
+    from pipeline.report.figures import AUDIT_ENV
+
+    monkeypatch.setenv(AUDIT_ENV, str(audit))
+    res = run_notebooks(out, {**FAST, **parameters}, only=only)
+    assert res["executed"] == [p.name for p in NOTEBOOKS if not only or p.name[:2] in only]
+    assert not list((out / "notebooks").glob("*.failed.ipynb"))
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(audit.glob("*.json"))]
+    assert len(records) >= (14 if not only else 1)
+    return records
+
+
+def assert_legible(records: list[dict], english: bool = False) -> None:
+    """No two texts of a figure overlap (beyond a pixel); in an English figure every text is English, or Chinese
+    followed by its pinyin (and gloss)."""
+    from pipeline.report.figures import is_english, overlapping
+
+    problems = []
+    for r in records:
+        for a, b in overlapping(r["texts"], tolerance=1.0):
+            problems.append(f"{r['name']}: {a['text'][:40]!r} overlaps {b['text'][:40]!r}")
+        if english:
+            problems += [
+                f"{r['name']}: not English: {t['text'][:60]!r}" for t in r["texts"] if not is_english(t["text"])
+            ]
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.fixture(scope="module")
+def plain_run(tmp_path_factory, params):
+    """Four plain .txt city reports the cleaner leaves untouched, without a manifest."""
+    from conftest import need_shared
+
+    cities = need_shared("cities-2024", "txt")
+    root = tmp_path_factory.mktemp("plain")
+    (root / "corpus").mkdir()
+    for name in PLAIN:
+        shutil.copy(cities / name, root / "corpus" / name)
+    run(root / "corpus", root / "out", params, use_manifest=False)
+    return root / "out"
+
+
+@pytest.mark.parametrize(
+    "case, parameters, only",
+    [
+        ("plain", {}, None),
+        ("two_cities", {"cities": ["三亚市", "东营市"]}, None),
+        ("english", {"lang": "en"}, None),
+        ("by_province", {"group_by": "province", "place_stopwords": True}, ["02", "04"]),
+    ],
+)
+def test_suite_on_a_plain_corpus_is_legible(plain_run, case, parameters, only, tmp_path, monkeypatch):
+    records = _audited_run(plain_run, parameters, tmp_path / "audit", monkeypatch, only)
+    assert_legible(records, english=parameters.get("lang") == "en")
+    texts = {r["name"]: " ".join(t["text"] for t in r["texts"]).replace("\n", " ") for r in records}
+    if case == "two_cities":  # too little for a tree or a network: the figures say so
+        assert "至少需要三个" in texts["fig04_similarity_terms"]
+        assert "至少需要三个" in texts["paper_fig4_similarity"]
+        assert "不足以画出网络" in texts["fig04_cooccurrence_network"] or "社群" in texts["fig04_cooccurrence_network"]
+    if case == "plain":  # every city drawn, and the network has communities in its legend
+        assert "没有任何规则删除文字" in texts["fig01_cleaning_by_rule"]
+        assert "社群" in texts["fig04_cooccurrence_network"]
+        heat = pd.read_csv(plain_run / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
+        assert len(heat) == len(PLAIN)
+        assert "各主题按自身尺度" in texts["fig04_city_theme_rates"]
+    if case == "english":
+        assert "Sanya" in texts["fig04_city_theme_rates_en"] and "Liangshan" in texts["fig04_city_theme_rates_en"]
+        assert "against the other 3 cities" in texts["fig02_keyness_log_odds_en"]
+    if case == "by_province":
+        data = pd.read_csv(plain_run / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
+        assert "province" in data.columns and "山东省" in set(data.province)
+        kwic = pd.read_csv(plain_run / "notebook_tables" / "kwic.csv", encoding="utf-8-sig")
+        assert len(kwic) and "province" in kwic.columns
+        from pipeline.compare import place_terms
+
+        key = pd.read_csv(plain_run / "figures" / "fig02_keyness_log_odds.csv", encoding="utf-8-sig")
+        assert len(key) and not set(key.term) & place_terms()  # place_stopwords: no place name ranked
+
+
+def test_suite_with_a_custom_codebook(tmp_path, params, monkeypatch):
+    """A copy of the shipped codebook with other labels, named by the run's themes.codebook: the notebooks read
+    it from run.json and the figures show its labels."""
+    import copy
+
+    from pipeline.config import RESOURCES
+
+    book = (RESOURCES / "codebook.yaml").read_text(encoding="utf-8")
+    book = book.replace("label_zh: 问题", "label_zh: 难题").replace("label_en: Problems", "label_en: Difficulties")
+    (tmp_path / "mine.yaml").write_text(book, encoding="utf-8")
+    mine = copy.deepcopy(params)
+    mine["themes"]["codebook"] = str(tmp_path / "mine.yaml")
+    run(CORPUS, tmp_path / "out", mine)
+    records = _audited_run(tmp_path / "out", {}, tmp_path / "audit", monkeypatch)
+    assert_legible(records)
+    texts = {r["name"]: " ".join(t["text"] for t in r["texts"]) for r in records}
+    assert "难题" in texts["paper_fig1_city_theme"] and "问题" not in texts["paper_fig1_city_theme"].replace("难题", "")

@@ -211,18 +211,22 @@ FAST = {"formats": ["png"], "dpi": 60}  # small pictures: the layout (and so any
 PLAIN = ["三亚.txt", "东营.txt", "乌鲁木齐.txt", "凉山.txt"]
 
 
-def _audited_run(out: Path, parameters: dict, audit: Path, monkeypatch, only: list[str] | None = None) -> list[dict]:
+def _audited_run(
+    out: Path, parameters: dict, audit: Path, monkeypatch, only: list[str] | None = None
+) -> tuple[list[dict], Path]:
     """Run the suite (or the ``only`` notebooks) with every saved figure's texts recorded (save_figure writes
-    <name>.json to the folder named by PIPELINE_FIGURE_AUDIT); no notebook may fail."""
+    <name>.json to the folder named by PIPELINE_FIGURE_AUDIT); no notebook may fail.  Returns the records and
+    the run's folder (runs/<name>/: these runs have parameters)."""
     from pipeline.report.figures import AUDIT_ENV
 
     monkeypatch.setenv(AUDIT_ENV, str(audit))
     res = run_notebooks(out, {**FAST, **parameters}, only=only)
     assert res["executed"] == [p.name for p in NOTEBOOKS if not only or p.name[:2] in only]
-    assert not list((out / "notebooks").glob("*.failed.ipynb"))
+    folder = Path(res["folder"])
+    assert not list((folder / "notebooks").glob("*.failed.ipynb"))
     records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(audit.glob("*.json"))]
     assert len(records) >= (14 if not only else 1)
-    return records
+    return records, folder
 
 
 def assert_legible(records: list[dict], english: bool = False) -> None:
@@ -265,7 +269,7 @@ def plain_run(tmp_path_factory, params):
     ],
 )
 def test_suite_on_a_plain_corpus_is_legible(plain_run, case, parameters, only, tmp_path, monkeypatch):
-    records = _audited_run(plain_run, parameters, tmp_path / "audit", monkeypatch, only)
+    records, folder = _audited_run(plain_run, parameters, tmp_path / "audit", monkeypatch, only)
     assert_legible(records, english=parameters.get("lang") == "en")
     texts = {r["name"]: " ".join(t["text"] for t in r["texts"]).replace("\n", " ") for r in records}
     if case == "two_cities":  # too little for a tree or a network: the figures say so
@@ -275,20 +279,20 @@ def test_suite_on_a_plain_corpus_is_legible(plain_run, case, parameters, only, t
     if case == "plain":  # every city drawn, and the network has communities in its legend
         assert "没有任何规则删除文字" in texts["fig01_cleaning_by_rule"]
         assert "社群" in texts["fig04_cooccurrence_network"]
-        heat = pd.read_csv(plain_run / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
+        heat = pd.read_csv(folder / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
         assert len(heat) == len(PLAIN)
         assert "各主题按自身尺度" in texts["fig04_city_theme_rates"]
     if case == "english":
         assert "Sanya" in texts["fig04_city_theme_rates_en"] and "Liangshan" in texts["fig04_city_theme_rates_en"]
         assert "against the other 3 cities" in texts["fig02_keyness_log_odds_en"]
     if case == "by_province":
-        data = pd.read_csv(plain_run / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
+        data = pd.read_csv(folder / "figures" / "fig04_city_theme_rates.csv", encoding="utf-8-sig")
         assert "province" in data.columns and "山东省" in set(data.province)
-        kwic = pd.read_csv(plain_run / "notebook_tables" / "kwic.csv", encoding="utf-8-sig")
+        kwic = pd.read_csv(folder / "notebook_tables" / "kwic.csv", encoding="utf-8-sig")
         assert len(kwic) and "province" in kwic.columns
         from pipeline.compare import place_terms
 
-        key = pd.read_csv(plain_run / "figures" / "fig02_keyness_log_odds.csv", encoding="utf-8-sig")
+        key = pd.read_csv(folder / "figures" / "fig02_keyness_log_odds.csv", encoding="utf-8-sig")
         assert len(key) and not set(key.term) & place_terms()  # place_stopwords: no place name ranked
 
 
@@ -305,7 +309,7 @@ def test_suite_with_a_custom_codebook(tmp_path, params, monkeypatch):
     mine = copy.deepcopy(params)
     mine["themes"]["codebook"] = str(tmp_path / "mine.yaml")
     run(CORPUS, tmp_path / "out", mine)
-    records = _audited_run(tmp_path / "out", {}, tmp_path / "audit", monkeypatch)
+    records, _ = _audited_run(tmp_path / "out", {}, tmp_path / "audit", monkeypatch)
     assert_legible(records)
     texts = {r["name"]: " ".join(t["text"] for t in r["texts"]) for r in records}
     assert "难题" in texts["paper_fig1_city_theme"] and "问题" not in texts["paper_fig1_city_theme"].replace("难题", "")

@@ -129,10 +129,11 @@ def run_notebooks(
             failed.unlink(missing_ok=True)
             done.append(book.name)
             print(f"notebook {book.stem:<24} ({time.perf_counter() - started:.1f} s)", flush=True)
-        for kind in ("notebooks", "figures"):  # every notebook finished: into place, file by file
-            (target / kind).mkdir(parents=True, exist_ok=True)
-            for f in sorted((staging / kind).glob("*")) if (staging / kind).exists() else []:
-                f.replace(target / kind / f.name)
+        # every notebook finished: notebooks, figures and the tables they wrote go into place, file by file
+        for f in sorted(p for p in staging.rglob("*") if p.is_file()):
+            dest = target / f.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            f.replace(dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     finished = datetime.now(UTC).isoformat(timespec="seconds")

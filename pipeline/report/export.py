@@ -465,7 +465,7 @@ def build_report_index(
         f"<p>Run of {html.escape(str(run.get('created', '')))}, "
         f"corpus <code>{html.escape(str(run.get('corpus', '')))}</code>, "
         f"commit <code>{html.escape(str(run.get('git_commit', '')))}</code>.</p>",
-        "<h2>笔记本 · Notebooks</h2><ul>",
+        "<h2>笔记本与表 · Notebooks and their tables</h2><ul>",
     ]
     for title, href in notebooks:
         parts.append(f'<li><a href="{html.escape(href)}">{html.escape(title)}</a></li>')

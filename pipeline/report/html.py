@@ -40,7 +40,7 @@ def build_report(out: Path) -> dict:
     )
     exporter = HTMLExporter(template_name="lab")
 
-    def render(src: Path, dest: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    def render(src: Path, dest: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
         """The complete notebooks of one run (not a temporary file a killed run left, not the part of one that
         failed) rendered into dest/notebooks, and its figures copied to dest/figures: the report folder holds
         everything it shows and can be sent on its own."""
@@ -62,9 +62,13 @@ def build_report(out: Path) -> dict:
             if f.suffix in (".png", ".pdf", ".svg", ".csv"):
                 catalog.write_bytes(dest / "figures" / f.name, f.read_bytes())
         base = "" if dest == report else dest.relative_to(report).as_posix() + "/"
-        return books, [f"{base}figures/{s}" for s in stems]
+        tables = []
+        for f in sorted((src / "notebook_tables").glob("*.csv")):  # what the notebooks tabulated
+            catalog.write_bytes(dest / "notebook_tables" / f.name, f.read_bytes())
+            tables.append(f"{base}notebook_tables/{f.name}")
+        return books, [f"{base}figures/{s}" for s in stems], tables
 
-    books, figures = render(out, report)
+    books, figures, tables = render(out, report)
     run = {}
     if catalog.artifact_path(out, "run").exists():
         run = json.loads(catalog.artifact_path(out, "run").read_text(encoding="utf-8"))
@@ -74,14 +78,14 @@ def build_report(out: Path) -> dict:
         record = json.loads(own.read_text(encoding="utf-8")) if own.exists() else {}
         if record.get("data_run_id") and record.get("data_run_id") != run.get("run_id"):
             continue  # made from tables an earlier run wrote: not part of this report
-        run_books, run_figures = render(folder, report / "runs" / folder.name)
-        runs.append((folder.name, record.get("parameters", {}), run_books, run_figures))
+        run_books, run_figures, run_tables = render(folder, report / "runs" / folder.name)
+        runs.append((folder.name, record.get("parameters", {}), run_books + [(t, t) for t in run_tables], run_figures))
     quality = None
     if catalog.artifact_path(out, "quality_report").exists():
         import pandas as pd
 
         quality = pd.read_csv(catalog.artifact_path(out, "quality_report"), encoding="utf-8-sig", dtype=str)
-    index = build_report_index(books, figures, run, font_url, quality, runs)
+    index = build_report_index(books + [(t, t) for t in tables], figures, run, font_url, quality, runs)
     catalog.write_text(catalog.artifact_path(out, "report"), index)
     return {
         "notebooks": len(books),

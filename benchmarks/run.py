@@ -159,6 +159,74 @@ def engine_agreement(out: Path) -> dict:
     }
 
 
+def dask_run(corpus: Path, tmp: Path, local_out: Path, env) -> dict:
+    """The full run on a Dask cluster of two worker processes (scheduler and workers started as separate
+    processes, as on a real cluster), timed, and whether its tables equal the local run's byte for byte."""
+    bin_dir = Path(PY).parent
+    sched = tmp / "scheduler.json"
+    procs = [
+        subprocess.Popen(
+            [
+                str(bin_dir / "dask"),
+                "scheduler",
+                "--scheduler-file",
+                str(sched),
+                "--port",
+                "0",
+                "--dashboard-address",
+                ":0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    ]
+    try:
+        while not sched.exists():
+            time.sleep(0.1)
+        procs += [
+            subprocess.Popen(
+                [str(bin_dir / "dask"), "worker", "--scheduler-file", str(sched), "--nthreads", "1", "--no-dashboard"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                cwd=ROOT,
+            )
+            for _ in range(2)
+        ]
+        time.sleep(5)  # the workers register
+        out = tmp / "dask"
+        cmd = [
+            PY,
+            "-m",
+            "pipeline",
+            "run",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(out),
+            "--executor",
+            "dask",
+            "--scheduler",
+            str(sched),
+        ]
+        seconds, peak, _ = measure(cmd, env)
+        same = all(
+            (out / rel).read_bytes() == (local_out / rel).read_bytes()
+            for rel in (
+                "data/documents.parquet",
+                "data/sentences.parquet",
+                "data/tokens.parquet",
+                "data/themes.parquet",
+                "tables/theme_matrix.csv",
+            )
+        )
+        return {"seconds": round(seconds, 2), "peak_mb": round(peak), "identical_to_local": same}
+    finally:
+        for p in procs:
+            p.terminate()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "corpora")
@@ -218,6 +286,7 @@ def main() -> int:
                     }
                 )
                 res["engine_agreement"] = engine_agreement(out)
+                res["dask"] = dask_run(corpus, tmp, tmp / "full", env)
             res[f"x{scale}"] = r
         x1, xs = res["x1"], res[f"x{args.scale}"]
         res["ratios"] = {
@@ -252,6 +321,11 @@ def main() -> int:
     print(
         f"x{args.scale} corpus ({xs['files']} files, {xs['input_mb']} MB): baseline {xs['baseline_s']:.2f} s, "
         f"cold {xs['cold_s']:.2f} s  {xs['cold_mb_per_s']:.2f} MB/s  peak {xs['cold_peak_mb']} MB"
+    )
+    d = res["dask"]
+    print(
+        f"(f) full run on a Dask cluster (scheduler + 2 workers): {d['seconds']:.2f} s; tables identical to the "
+        f"local run: {d['identical_to_local']}"
     )
     for k, v in res["ratios"].items():
         print(f"ratio {k:28s} {v}")

@@ -35,6 +35,7 @@ LIST_FIELDS = (
     "aim_heads",
     "not_actions",
     "excluded_heads",
+    "quoted_heads",
     "frame_patterns",
     "section_cues",
 )
@@ -72,6 +73,7 @@ class Theme:
     section_cues: list[str] = field(default_factory=list)
     colour: str = "#999999"
     hatch: str = ""
+    quoted_heads: list[str] = field(default_factory=list)  # an item with this head names itself in quotes
 
     def frames(self, clause: str) -> bool:
         """A clause that only frames an admission, or states national or global conditions."""
@@ -257,6 +259,7 @@ def parse_codebook(  # noqa: C901 - one validation step per key, each naming the
             lists["excluded_heads"],
             compiled["frame_patterns"],
             lists["section_cues"],
+            quoted_heads=lists["quoted_heads"],
         )
         colour = entry.get("colour", "#999999")
         if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):

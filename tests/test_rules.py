@@ -105,3 +105,105 @@ def test_rules_switched_off_in_the_codebook_do_not_run():
     data["rules"] = ["enum", "no_such_rule"]
     with pytest.raises(CodebookError, match="no_such_rule"):
         parse_codebook(data, "test")
+
+
+def extracted(text: str) -> set[tuple[str, str]]:
+    """(theme, item) of every item the codebook's rules keep for ``text`` (after nesting and precedence)."""
+    doc = document(text)
+    sents = pd.DataFrame([r._asdict() for r in doc.rows]).drop(columns="Index")
+    toks = pd.DataFrame(
+        [(doc.doc_id, sid, w, a, b) for sid, ws in doc.tokens.items() for w, a, b in ws],
+        columns=["doc_id", "sent_id", "token", "start", "end"],
+    )
+    got = extract_items(sents, toks, CODEBOOK, doc.tags)
+    return set(zip(got.theme, got["item"], strict=True))
+
+
+# Sentences from development reports (cities-2024/txt/<city>.txt), verbatim.
+
+
+def test_named_object_keeps_a_list_sharing_one_head_whole():
+    got = items("named_object", "深入打好蓝天、碧水、净土保卫战。")  # 乌鲁木齐
+    assert [i for _, i, _ in got] == ["蓝天、碧水、净土保卫战"]
+    got = items("named_object", "建设一批食用菌、人参等特色产业示范区，新增林下经济1万亩。")  # 吉林
+    assert [i for _, i, _ in got] == ["食用菌、人参等特色产业示范区"]
+    # members with a quantity of their own are objects of their own (protocol §2 example)
+    got = items("named_object", "新建社区医务室105个、社区居家养老服务中心（站）44个。")
+    assert [i for _, i, _ in got] == ["社区居家养老服务中心（站）"]
+
+
+def test_named_object_reads_names_listed_one_by_one():
+    got = {i for _, i, _ in items("named_object", "加快浑南科技城、沈北科教园等创新空间建设。")}  # 沈阳
+    assert got == {"浑南科技城", "沈北科教园"}  # the category after 等 is not a name
+    got = {
+        i
+        for _, i, _ in items(
+            "named_object", "推进沪苏大丰产业联动集聚区、长三角一体化产业发展基地和长三角（东台）康养基地建设。"
+        )
+    }  # 盐城: two whole names joined by 和 are two items; a shared head (耕地保护和粮食安全责任制) is not cut
+    assert got == {"沪苏大丰产业联动集聚区", "长三角一体化产业发展基地", "长三角（东台）康养基地"}
+    got = {i for _, i, _ in items("named_object", "落实耕地保护和粮食安全责任制，保障粮食生产。")}
+    assert got == {"耕地保护和粮食安全责任制"}
+
+
+def test_named_object_leaves_out_owner_and_round_before_a_quoted_name():
+    got = {i for _, i, _ in items("named_object", "深入落实自治区“碳达峰十大行动”和“节能减排十大工程”。")}  # 乌鲁木齐
+    assert got == {"“碳达峰十大行动”", "“节能减排十大工程”"}
+    got = {i for _, i, _ in items("named_object", "全面开展第三轮“四减四增”行动。")}  # 潍坊
+    assert got == {"“四减四增”行动"}
+
+
+def test_projects_in_a_construction_list_are_not_carriers():
+    got = extracted("加快德生生物药国际CDMO基地、集成电路装备产业园等重点项目建设。")  # 沈阳
+    assert not {i for t, i in got if t == "carrier"}
+    assert ("measure", "加快德生生物药国际CDMO基地、集成电路装备产业园等重点项目建设") in got
+
+
+def test_noun_phrase_skips_categories_after_deng_and_gelei():
+    got = extracted("湾谷科技园等5个创新园区投用，全市各类科技创新平台达到1700个。")  # 芜湖, 沈阳
+    assert {i for t, i in got if t == "carrier"} == {"湾谷科技园"}
+
+
+def test_noun_phrase_reads_place_names_and_stops_at_a_zone():
+    got = extracted("加快六枝经开区美锦铁路专用线、水城经开区煤炭储配中心铁路专用线建设。")  # 六盘水
+    assert {i for t, i in got if t == "carrier"} == {"六枝经开区", "水城经开区"}
+    got = extracted("支持网易（北海）联合创新中心、双创街北京—银海协同创新中心等企业和平台稳中求进。")  # 北海
+    assert ("carrier", "双创街北京—银海协同创新中心") in got
+
+
+def test_heads_of_two_tokens_and_quoted_names():
+    got = extracted("高质量推进国家新能源汽车换电模式应用试点城市建设，累计建成换电站25座。")  # 三亚
+    assert ("carrier", "国家新能源汽车换电模式应用试点城市") in got
+    assert not {i for t, i in got if t == "mechanism"}  # 换电模式 only modifies the pilot's name
+    got = extracted(
+        "将今年作为“开发区建设攻坚年”，大力开展首位产业提升、项目攻坚、服务效能提升“三个专项行动”。"
+    )  # 六盘水
+    assert ("carrier", "“开发区建设攻坚年”") in got
+    assert ("carrier", "首位产业提升、项目攻坚、服务效能提升“三个专项行动”") in got
+    assert not any(i.startswith("将今年") for _, i in got)  # 把/将…作为 designates, it is no action
+
+
+def test_a_carrier_inside_a_mechanisms_name_is_not_coded():
+    got = extracted("建立产业园区“一把手”招商引资激励机制，以项目落地实效考核招商工作。")  # 南宁
+    assert ("mechanism", "产业园区“一把手”招商引资激励机制") in got
+    assert not {i for t, i in got if t == "carrier"}
+
+
+def test_nested_items_are_judged_by_position_not_by_string():
+    got = extracted("21个宜邻中心开工建设，赭山路宜邻中心建成投用。")  # 芜湖
+    assert ("carrier", "宜邻中心") in got
+
+
+def test_product_brands_and_construction_works_are_not_carriers():
+    got = extracted("引导中意和冠岭奥特莱斯引进更多国内外知名品牌。")  # 北海: a product brand
+    assert not {i for t, i in got if t == "carrier"}
+    assert ("carrier", "“志愿之城”品牌") in extracted("打造“志愿之城”品牌。")  # 南京: an activity brand
+    got = extracted("做好引江补汉输水沿线补水工程前期工作。")  # 宜昌
+    assert not {i for t, i in got if t == "carrier"}
+
+
+def test_jiang_as_will_is_left_out_of_a_measure():
+    got = extracted("青春力量塑造沈阳未来，我们将深入推进青年发展型城市建设，打造青年友好型街区。")  # 沈阳
+    assert ("measure", "推进青年发展型城市建设") in got
+    got = extracted("将社区党组织工作经费纳入财政预算。")  # 将 as a preposition stays
+    assert ("measure", "将社区党组织工作经费纳入财政预算") in got

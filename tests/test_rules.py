@@ -207,3 +207,23 @@ def test_jiang_as_will_is_left_out_of_a_measure():
     assert ("measure", "推进青年发展型城市建设") in got
     got = extracted("将社区党组织工作经费纳入财政预算。")  # 将 as a preposition stays
     assert ("measure", "将社区党组织工作经费纳入财政预算") in got
+
+
+def test_a_programmes_duration_and_quoted_parts_belong_to_its_name():
+    # protocol §5 examples (宜昌, 三亚, 抚州) and 南宁, 防城港 (development reports)
+    assert ("carrier", "生物医药产业地标三年行动") in extracted("开展生物医药产业地标三年行动")
+    assert ("carrier", "扩大学位供给三年计划") in extracted("大力实施扩大学位供给三年计划，加快学校建设。")
+    assert ("carrier", "重大项目“3511”工程") in extracted("强力推进重大项目“3511”工程")
+    got = extracted("持续唱响“周密周全、说到做到”的“抚务周到”营商环境品牌")
+    assert ("carrier", "“抚务周到”营商环境品牌") in got
+    got = extracted("夯实招商引资“一把手”工程，建立产业园区“一把手”招商引资激励机制。")
+    assert ("carrier", "招商引资“一把手”工程") in got and ("measure", "夯实招商引资“一把手”工程") in got
+    got = extracted("实施好新一轮向海经济三年行动计划，实施六大行动。")
+    assert {i for t, i in got if t == "carrier"} == {"向海经济三年行动计划"}  # 新一轮 is a phase word (B8)
+
+
+def test_word_edges_and_quoted_systems():
+    assert ("carrier", "中柬（北海）产业园") in extracted("推动中柬（北海）产业园年内挂牌运营")  # 北海
+    assert ("mechanism", "工业“赛马制”") in extracted("深入推进工业“赛马制”，强化项目分级分类包保服务")  # 宜昌
+    got = extracted("深入推进核心商圈、特色商业街区建设和一刻钟便民生活圈试点。")  # 宜昌
+    assert ("carrier", "一刻钟便民生活圈试点") in got

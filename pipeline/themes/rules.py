@@ -154,6 +154,9 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
         stripped = verbs.sub("", s)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
+        stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
+        if len(stripped) >= 3 and stripped not in generic:
+            s = stripped
     return _strip_quotes(s.strip(" ，,。；;：:、"))
 
 
@@ -200,54 +203,78 @@ def _noun_phrases(
         if head is None:
             continue
         start, j = head
-        while j >= 0 and k - j <= max_tokens:
-            w, wa, wb = tokens[j]
-            if (
-                w == "—"
-                and wb == start
-                and j > 0
-                and tokens[j - 1][2] == wa
-                and _nominal(tokens[j - 1][0], tags, phrases)
-            ):
-                start, j = wa, j - 1  # 北京—银海协同创新中心: a dash between two names of places
-                continue
-            if wb == start and w.endswith(ZONE_HEADS) and tags.get(w, "n") != "v":
-                break  # a zone names where the facility stands (水城经开区|煤炭储配中心): not part of its name
-            if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
-                o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
-                if (
-                    o is not None
-                    and o > 0
-                    and tokens[o - 1][2] == tokens[o][1]
-                    and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos
-                    and tokens[o - 1][0] not in phrases.stop_words
-                ):
-                    start, j = tokens[o - 1][1], o - 2
-                    continue
-                break
-            if (
-                wb != start
-                or w in phrases.stop_words
-                or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
-                or ENUM_WORD.fullmatch(w)
-            ):
-                break
-            if (
-                tags.get(w, "n") not in phrases.nominal_pos
-                and not (len(w) == 1 and tags.get(w) in ("zg", "q"))
-                and not (tags.get(w) == "m" and not NUMERAL.fullmatch(w))  # 六枝 is a place, 三年 a numeral
-            ):
-                break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
-            if b - wa > max_chars:
-                break
-            start = wa
-            j -= 1
+        start, j = _extend_left(tokens, k, start, j, tags, phrases, max_tokens, max_chars)
+        # two single characters the tokenizer split belong together (中|柬（北海）产业园)
+        first = next((t for t in tokens[j + 1 : k + 1] if t[1] == start), None)
+        if (
+            j >= 0
+            and first is not None
+            and len(first[0]) == 1
+            and len(tokens[j][0]) == 1
+            and tokens[j][2] == start
+            and re.fullmatch(r"[\u4e00-\u9fff]", tokens[j][0])
+            and tokens[j][0] not in phrases.stop_words
+            and tags.get(tokens[j][0], "n") not in ("p", "c", "u", "uj", "d", "r", "m", "q", "v")
+        ):
+            start = tokens[j][1]
         # a phrase does not open on a lone verb or adjective character ("优|做强|制造业主平台")
         for w, wa, wb in tokens[j + 1 : k]:
             if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns", "nr", "zg"):
                 start = wb
         # a quoted name keeps its quotes: “碳达峰十大行动”
         yield _quoted(tokens, start, b)
+
+
+def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: int, max_chars: int):
+    """(start, index of the first token left of it) once a phrase ending with token ``k`` is extended leftwards
+    over nominal tokens, bracketed insertions, quoted parts, durations and dashes between place names."""
+    b = tokens[k][2]
+    while j >= 0 and k - j <= max_tokens:
+        w, wa, wb = tokens[j]
+        if w == "—" and wb == start and j > 0 and tokens[j - 1][2] == wa and _nominal(tokens[j - 1][0], tags, phrases):
+            start, j = wa, j - 1  # 北京—银海协同创新中心: a dash between two names of places
+            continue
+        if wb == start and re.fullmatch(r"[一二三四五六七八九十两\d]+年", w):
+            start, j = wa, j - 1  # a programme's duration belongs to its name: …产业地标三年行动
+            continue
+        if wb == start and w.endswith(ZONE_HEADS) and tags.get(w, "n") != "v":
+            break  # a zone names where the facility stands (水城经开区|煤炭储配中心): not part of its name
+        if w == "”" and wb == start:  # a quoted part belongs to the name: 招商引资“一把手”工程
+            o = next((i for i in range(j - 1, max(-1, j - 8), -1) if tokens[i][0] in "“”，,；;。：:、（）()"), None)
+            if o is None or tokens[o][0] != "“":
+                break
+            start, j = tokens[o][1], o - 1
+            continue
+        if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
+            o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
+            if (
+                o is not None
+                and o > 0
+                and tokens[o - 1][2] == tokens[o][1]
+                and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos
+                and tokens[o - 1][0] not in phrases.stop_words
+            ):
+                start, j = tokens[o - 1][1], o - 2
+                continue
+            break
+        if (
+            wb != start
+            or w in phrases.stop_words
+            or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
+            or ENUM_WORD.fullmatch(w)
+        ):
+            break
+        if (
+            tags.get(w, "n") not in phrases.nominal_pos
+            and not (len(w) == 1 and tags.get(w) in ("zg", "q"))
+            and not (tags.get(w) == "m" and not NUMERAL.fullmatch(w))  # 六枝 is a place, 三年 a numeral
+        ):
+            break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
+        if b - wa > max_chars:
+            break
+        start = wa
+        j -= 1
+    return start, j
 
 
 def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
@@ -272,6 +299,11 @@ def _quoted(tokens, start: int, b: int) -> tuple[int, int]:
     after = next((t for t in tokens if t[1] == b), None)
     if before and after and before[0] == "“" and after[0] == "”":
         return before[1], after[2]
+    if before and before[0] == "”":  # a quoted name before the head: “抚务周到”营商环境品牌
+        inside = [t for t in tokens if t[2] <= before[1] and t[1] >= before[1] - 15]
+        opening = next((t for t in reversed(inside) if t[0] in "“”，,；;。：:、"), None)
+        if opening is not None and opening[0] == "“":
+            return opening[1], b
     if after and after[0] == "”":
         inside = [t for t in tokens if t[2] <= start and t[1] >= start - 15]
         opening = next((t for t in reversed(inside) if t[0] in "“”，,；;。：:"), None)
@@ -638,8 +670,10 @@ ENUM_LEAD = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)|[①-⑳]|[一二三四五六七八九十]+是要?|第[一二三四五六七八九十]+[，,、]?|首先|其次|再次|最后|"
     r"\d{4}年(?:底前|内|底)?|今年|明年|年内|全年|同时)[，,]?"
 )
+# a quantity at the end of a phrase (105个, 1.42万个以上); not a programme's duration or count (三年行动, 十大工程)
 QUANTITY = re.compile(
-    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
+    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?![年大][\u4e00-\u9fff])"
+    r"(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
 )
 FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
 
@@ -898,7 +932,7 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
                 k
                 for k in range(sx + 2, sy - 2)
                 if text[k] in "和及与"
-                and _ends_in(_bare(text, sx, k)[2], suffixes)
+                and (_ends_in(_bare(text, sx, k)[2], suffixes) or text.startswith("建设", k - 2))
                 and _ends_in(_bare(text, k + 1, sy)[2], suffixes)
             ),
             None,
@@ -913,11 +947,17 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
     text = r.text
     for s, e in members:
         start, end, bare = _bare(text, s, e)
+        if QUOTED_SYSTEM.search(text[start:end]):
+            yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
+            continue
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)]
             if ends and len(bare) > len(ends[0]):
                 yield doc.item(r, theme, start, end, "named_object")
                 break
+
+
+QUOTED_SYSTEM = re.compile(r"“[^“”]{1,10}[^体机控编限抑管节]制”$")
 
 
 # the classifier's items are added after the rules, by add_model_items

@@ -227,3 +227,21 @@ def test_word_edges_and_quoted_systems():
     assert ("mechanism", "工业“赛马制”") in extracted("深入推进工业“赛马制”，强化项目分级分类包保服务")  # 宜昌
     got = extracted("深入推进核心商圈、特色商业街区建设和一刻钟便民生活圈试点。")  # 宜昌
     assert ("carrier", "一刻钟便民生活圈试点") in got
+
+
+def test_aims_are_judged_by_the_longest_verb_and_more_aim_heads():
+    assert not items("action", "培育壮大新质生产力。")  # 沈阳: 培育壮大 states an aim
+    assert not items("action", "推进学前教育优质普惠发展，推进义务教育优质均衡发展。")  # 鄂州
+    assert not items("action", "推动河湖和近岸海域水质稳步提升。")  # 潍坊
+    assert not items("action", "做好土特产文章。")  # 吉林
+    got = [i for _, i, _ in items("action", "深入实施都市圈规划，推进62个重点项目建设，完成投资340亿元。")]  # 宜昌
+    assert got == ["实施都市圈规划", "推进62个重点项目建设", "完成投资340亿元"]
+
+
+def test_more_adverbs_and_verbs_of_action():
+    got = [i for _, i, _ in items("action", "突出抓好重污染天气消除、臭氧污染防治和柴油货车污染治理。")]  # 潍坊
+    assert got == ["抓好重污染天气消除、臭氧污染防治和柴油货车污染治理"]
+    got = [i for _, i, _ in items("action", "投入各级衔接资金13.5亿元、实施项目684个。")]  # 泸州
+    assert got == ["投入各级衔接资金13.5亿元", "实施项目684个"]
+    got = [i for _, i, _ in items("action", "坚定不移推进反腐败斗争。")]  # 贵港
+    assert got == ["推进反腐败斗争"]

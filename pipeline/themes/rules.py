@@ -760,8 +760,9 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if obj.startswith("了") and verb in measure.aim_verbs:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
-    if verb in measure.aim_verbs and obj.rstrip("等").endswith(tuple(measure.aim_heads)):
-        return None
+    aim = next((v for v in sorted(measure.aim_verbs, key=len, reverse=True) if clause.startswith(v, at)), None)
+    if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
+        return None  # 培育壮大新质生产力: the longest verb decides whether the clause states an aim
     return i, verb, obj
 
 

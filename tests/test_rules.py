@@ -245,3 +245,17 @@ def test_more_adverbs_and_verbs_of_action():
     assert got == ["投入各级衔接资金13.5亿元", "实施项目684个"]
     got = [i for _, i, _ in items("action", "坚定不移推进反腐败斗争。")]  # 贵港
     assert got == ["推进反腐败斗争"]
+
+
+def test_designations_and_the_preposition_jiang():
+    assert not items("action", "把构建现代化产业体系作为强基固本的重中之重。")  # 杭州: a priority
+    # corpus/raw/002 (clean text): 将 is the preposition; 作为 there is no designation
+    got = [i for _, i, _ in items("action", "三是建立考评机制。将共建工作纳入目标管理。")]
+    assert "将共建工作纳入目标管理" in got
+    got = [
+        i for _, i, _ in items("action", "把“区域性党组织共建”作为深化社区党建的新举措，夯实基层基础工作。")
+    ]  # raw/000
+    assert "把“区域性党组织共建”作为深化社区党建的新举措" in got
+    # corpus/raw/001 (clean text): a head shared across 和 and 的 is not cut
+    got = {(t, i) for t, i, _ in items("named_object", "建立了对“社区居民委员会”和“社区各项事务”的领导核心机制。")}
+    assert ("carrier", "“社区居民委员会”") not in got

@@ -691,7 +691,11 @@ def _modal(clause: str, i: int, verb_at, adverbs) -> str | None:
     if not clause.startswith("将", i):
         return None
     j = i + 1
-    if clause.startswith("把", j) or verb_at(j):
+    if clause.startswith("把", j):
+        return "将"
+    if JIANG_PREPOSITION.search(clause, j):
+        return None
+    if verb_at(j):
         return "将"
     if any(clause.startswith(w, j) and verb_at(j + len(w)) for w in adverbs):
         return "将"
@@ -699,7 +703,12 @@ def _modal(clause: str, i: int, verb_at, adverbs) -> str | None:
 
 
 # "把…作为…", "将今年作为…攻坚年": a principle or a designation, not an action
-AS_PRINCIPLE = re.compile(r"^[把将][^，。；]{1,40}?作为")
+AS_PRINCIPLE = re.compile(
+    r"^[把将][^，。；]{1,40}?作为[^，。；]*(?:重点|关键|方向|重中之重|硬道理|政治|生命线|首要任务|之举|年|主线|核心|根本|"
+    r"前提|底线|目标|任务)"
+)
+# a 将 whose clause goes on to one of these is the preposition (将共建工作纳入目标管理), not "will"
+JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成|建设成|发展成|变为|成为|落实到|延伸到|覆盖到")
 
 
 def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
@@ -934,6 +943,7 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
                 for k in range(sx + 2, sy - 2)
                 if text[k] in "和及与"
                 and (_ends_in(_bare(text, sx, k)[2], suffixes) or text.startswith("建设", k - 2))
+                and "的" not in text[k + 1 : sy]  # …和“社区各项事务”的领导核心机制: the head is shared
                 and _ends_in(_bare(text, k + 1, sy)[2], suffixes)
             ),
             None,

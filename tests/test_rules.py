@@ -259,3 +259,55 @@ def test_designations_and_the_preposition_jiang():
     # corpus/raw/001 (clean text): a head shared across 和 and 的 is not cut
     got = {(t, i) for t, i, _ in items("named_object", "建立了对“社区居民委员会”和“社区各项事务”的领导核心机制。")}
     assert ("carrier", "“社区居民委员会”") not in got
+
+
+def test_a_run_in_title_is_no_measure_unless_it_names_a_practice():
+    # 安顺 and 盐城 (development reports): the first sentence of a paragraph that goes on
+    got = [
+        i
+        for _, i, _ in items(
+            "action",
+            "深化改革开放。深入实施国有企业改革，建立健全国有企业薪酬分配激励和约束机制，"
+            "持续推动国企生存回归利润、机制回归市场、发展回归产业。",
+        )
+    ]
+    assert "深化改革开放" not in got and "实施国有企业改革" in got
+    got = [
+        i
+        for _, i, _ in items(
+            "action",
+            "积极实施城市更新行动。深入践行人民城市理念，坚持新城建设与老城改造相辅相成，"
+            "推进建军路文商旅街区等10个省级和20个市级城市更新试点项目建设，不断活化城市文脉。",
+        )
+    ]
+    assert "实施城市更新行动" in got
+
+
+def test_what_an_inner_verb_creates_and_designations():
+    got = extracted(
+        "支持西昌钢钒、中稀凉山等行业标杆企业组建产业创新联盟，力争凉山高新、德昌特色、冕宁稀土3个园区成功认定省级化工园区。"
+    )  # 凉山
+    assert {i for t, i in got if t == "carrier"} == {"产业创新联盟"}
+    got = extracted("推广应用国际贸易数字化平台，持续推进荆州港水运口岸对外开放和国家级加工贸易产业园建设。")  # 荆州
+    assert {i for t, i in got if t == "carrier"} == {"国际贸易数字化平台", "国家级加工贸易产业园"}
+    got = extracted("进一步做实擦亮攀西国家战略资源创新开发试验区、全国重要清洁能源基地两块“金字招牌”。")  # 凉山
+    assert {i for t, i in got if t == "carrier"} == {"攀西国家战略资源创新开发试验区"}
+
+
+def test_reforms_of_a_system_and_verbs_inside_names():
+    got = extracted("深化开发区管理体制机制改革，深化政府投资体制改革。")  # 安顺, 岳阳
+    assert not {i for t, i in got if t == "mechanism"}
+    assert ("measure", "深化开发区管理体制机制改革") in got  # 开发 in 开发区 is no verb
+    got = extracted("建立园区“僵尸企业”市场化退出制度。")  # 凉山
+    assert ("mechanism", "园区“僵尸企业”市场化退出制度") in got
+
+
+def test_a_commitment_with_a_quantity_is_a_measure():
+    got = [
+        i
+        for _, i, _ in items(
+            "action", "积极申报省级外贸转型升级示范基地，扎实推进外贸加快发展，力争外贸进出口额增长15%以上。"
+        )
+    ]  # 安顺
+    assert "力争外贸进出口额增长15%以上" in got
+    assert not items("action", "全市进出口总额增长9％、实际利用外资增长10％。")  # 荆州: a statistic

@@ -376,6 +376,7 @@ class Document:
             or any(len(g) >= 5 and phrase.endswith(g) for g in generic)
             or COUNTED_GENERIC.fullmatch(phrase)
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
+            or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
         ):
             return None
@@ -623,8 +624,8 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
     category after 等 or 各类 (湾谷科技园等5个创新园区, 各类科技创新平台), a member of a list of construction
     projects (…产业园等重点项目建设), or a 模式/平台/体系 that only modifies the noun after it
     (换电模式应用试点城市, 向海平台重大项目)."""
-    if CATEGORY_BEFORE.search(text[x:a]):
-        return True
+    if CATEGORY_BEFORE.search(text[x:a]) or re.search(r"(?:认定|认定为|评为|获评|命名为)$", text[x:a]):
+        return True  # a category, or a designation conferred (成功认定省级化工园区)
     if PROJECT_LIST.search(re.sub(r"(?:建设|前期工作)$", "", text[b:y])) or re.search(
         r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
     ):
@@ -721,7 +722,8 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
     verbs = sorted(measure.action_verbs, key=len, reverse=True)
 
     def verb_at(i: int) -> str | None:
-        return next((v for v in verbs if clause.startswith(v, i)), None)
+        v = next((v for v in verbs if clause.startswith(v, i)), None)
+        return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
     for _ in range(6):  # a few layers: marker, subject, time, adverbs
@@ -765,7 +767,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     obj = clause[at + len(verb) :].strip()
     if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
         return None
-    if _has_any(clause, measure.not_actions) or COPULA.search(obj):
+    committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
+    if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if obj.startswith("了") and verb in measure.aim_verbs:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
@@ -804,10 +807,12 @@ def _actions(doc: Document) -> list[tuple]:
     measure = doc.codebook.themes.get("measure")
     if measure is None:
         return out
-    for _, r in doc.free():
+    for k, r in doc.free():
         path = list(r.section_path) if r.section_path is not None else []
         if r.is_heading or section_theme(path, doc.codebook) == "problem":
             continue  # headings are context; a section about problems states no measures
+        if _run_in_heading(doc, k) and not _names_a_practice(r.text, doc.codebook):
+            continue  # 推进教育优质均衡发展。…: a paragraph title, unless it names what it does (实施城市更新行动。)
         if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
             targets_para = r.para_id
         if r.para_id == targets_para:
@@ -822,6 +827,32 @@ def _actions(doc: Document) -> list[tuple]:
                         end -= 1
                     out.append((r, x + i, end, verb, obj))
     return out
+
+
+def _run_in_heading(doc: Document, k: int) -> bool:
+    """The first sentence of a paragraph that goes on, one short clause with no list marker: a run-in title
+    (深化改革开放。…, 持续提升临港枢纽功能。…)."""
+    r = doc.rows[k]
+    if (k > 0 and doc.rows[k - 1].para_id == r.para_id) or k + 1 >= len(doc.rows):
+        return False
+    if doc.rows[k + 1].para_id != r.para_id or isinstance(r.enum_marker, str) and r.enum_marker:
+        return False
+    text = r.text.rstrip("。！!")
+    return len(text) <= 20 and not CLAUSE_SPLIT.search(text)
+
+
+def _names_a_practice(text: str, codebook: Codebook) -> bool:
+    """A title that names a carrier or mechanism (实施城市更新行动) or a quantity states a concrete action."""
+    text = text.rstrip("。！!")
+    if re.search(r"\d", text):
+        return True
+    return any(
+        text.endswith(x) and text not in t.generic
+        for n in ("mechanism", "carrier")
+        if n in codebook.themes
+        for t in [codebook.themes[n]]
+        for x in t.suffixes
+    )
 
 
 def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[int, int]]:
@@ -885,9 +916,16 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         if inner is not None:
             yield from _named(doc, r, [(o0, inner)], suffixes)
             o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
+        made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
+        if made and _ends_in(_bare(text, made.end(), b)[2], suffixes):
+            o0 = made.end()
         yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
 
 
+CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
+# words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
+NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")
+RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
 PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?项目(?:建设|前期工作)?$")
 NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$")
 # who runs a quoted programme is not part of its name: 自治区“碳达峰十大行动” → “碳达峰十大行动”
@@ -942,7 +980,11 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
                 k
                 for k in range(sx + 2, sy - 2)
                 if text[k] in "和及与"
-                and (_ends_in(_bare(text, sx, k)[2], suffixes) or text.startswith("建设", k - 2))
+                and (
+                    _ends_in(_bare(text, sx, k)[2], suffixes)
+                    or text.startswith("建设", k - 2)
+                    or RANK_START.match(text[k + 1 : sy])
+                )
                 and "的" not in text[k + 1 : sy]  # …和“社区各项事务”的领导核心机制: the head is shared
                 and _ends_in(_bare(text, k + 1, sy)[2], suffixes)
             ),
@@ -958,6 +1000,8 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
     text = r.text
     for s, e in members:
         start, end, bare = _bare(text, s, e)
+        if NOT_IN_NAME.search(bare):
+            continue
         if QUOTED_SYSTEM.search(text[start:end]):
             yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
             continue

@@ -311,3 +311,35 @@ def test_a_commitment_with_a_quantity_is_a_measure():
     ]  # 安顺
     assert "力争外贸进出口额增长15%以上" in got
     assert not items("action", "全市进出口总额增长9％、实际利用外资增长10％。")  # 荆州: a statistic
+
+
+# cities-2024/txt/南京.txt, 孝感.txt, 温州.txt (development reports), verbatim
+NANJING = (
+    "同时，我们清醒地认识到，我市经济社会发展仍然面临一些困难和挑战，主要表现是：有效需求不足，社会预期偏弱，"
+    "消费复苏放缓，外贸增长仍然负重承压；石化、钢铁产业受周期性因素影响较大，汽车、电子信息产业转型仍需提速；"
+    "战略性新兴产业支撑作用不够，部分生产性服务业增长势头趋缓，企业生产经营面临困难较多；高能级创新平台仍然不足，"
+    "关键核心技术攻关、科技成果转化还需加力；生态环境质量、优质公共服务供给与群众期盼还有差距，一些领域风险隐患有待"
+    "加快化解，本质安全水平需要进一步提升；为企业服务还需要更加精准深入，政府自身建设还要加强。"
+)
+XIAOGAN = (
+    "在看到成绩的同时，我们也清醒地认识到，发展不平衡不充分仍然是孝感最大的实际，主导产业不强、转型升级任务重，"
+    "主城能级较弱、城市和产业集中发展不够，民生领域还有短板、公共服务与群众期待还有差距，少数干部思想解放不够、"
+    "干事创业的精气神不足等等。"
+)
+
+
+def test_problem_passage_leaves_out_frames_lead_ins_and_dengdeng():
+    got = {i for _, i, _ in items("problem_passage", NANJING)}
+    assert "主要表现是" not in got and "我市经济社会发展仍然面临一些困难和挑战" not in got
+    assert {"有效需求不足", "高能级创新平台仍然不足", "政府自身建设还要加强"} <= got
+    got = {i for _, i, _ in items("problem_passage", XIAOGAN)}
+    assert "少数干部思想解放不够、干事创业的精气神不足" in got
+
+
+def test_a_heading_that_remedies_a_shortcoming_opens_no_problem_section():
+    text = (
+        "（六）主攻缩小“三大差距”，奋力推动共同富裕先行示范。一体推进“强城、兴村、融合”，深入实施公共服务“七优享”工程，"
+        "不断擦亮中国最具幸福感城市金字招牌，打造共同富裕示范区市域样板。"
+    )  # 温州
+    assert not items("problem_section", text)
+    assert ("measure", "实施公共服务“七优享”工程", "action") in items("action", text)

@@ -90,7 +90,8 @@ def section_theme(path, codebook: Codebook) -> str | None:
     """The theme of the innermost heading (of ``path``) that carries a heading cue."""
     for heading in reversed(list(path)):
         for name in codebook.precedence:
-            if _has_any(heading, codebook.themes[name].heading_cues):
+            t = codebook.themes[name]
+            if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
                 return name
     return None
 
@@ -150,6 +151,8 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     marker = ENUM_LEAD.match(s)  # 一是…, （三）…: list markers are never part of an item
     s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
+    if theme == "problem":
+        s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         stripped = verbs.sub("", s)
         if len(stripped) >= 3 and stripped not in generic:

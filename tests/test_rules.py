@@ -343,3 +343,21 @@ def test_a_heading_that_remedies_a_shortcoming_opens_no_problem_section():
     )  # 温州
     assert not items("problem_section", text)
     assert ("measure", "实施公共服务“七优享”工程", "action") in items("action", text)
+
+
+def test_words_before_the_cue_do_not_close_the_passage_and_framing_adverbials_are_out():
+    # 淮安 (development report), verbatim to the end of the sentence's third clause group
+    text = (
+        "各位代表，凡是过往，皆为序章。我们将永葆“赶考”的状态，不能有半点的“飘”、丝毫的“松”和一刻的“虚”，"
+        "清醒地认识到工作中存在的困难和不足：经济持续回升向好基础尚不牢固，开发园区改革有待加快深化，"
+        "项目攻坚、产业培育还需持续精准发力;城市功能品质有待进一步提升，枢纽地位、生态优势还未充分彰显。"
+    )
+    got = {i for _, i, _ in items("problem_passage", text)}
+    assert {"经济持续回升向好基础尚不牢固", "枢纽地位、生态优势还未充分彰显"} <= got
+    # 滁州 (development report): the framing adverbial is no item, the clauses after it are
+    text = (
+        "同时，我们也清醒认识到工作中存在的困难和问题，主要是：受外部环境影响，实体经济发展仍面临一些困难，"
+        "一些重大项目推进还面临要素制约，房地产销售和投资收缩明显；"
+    )
+    got = {i for _, i, _ in items("problem_passage", text)}
+    assert "受外部环境影响" not in got and "房地产销售和投资收缩明显" in got

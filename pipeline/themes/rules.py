@@ -488,8 +488,6 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
         text, after_cue = r.text, False
         for a, b in _clauses(text):
             clause = text[a:b]
-            if _has_any(clause, problem.passage_end):
-                break
             if where == "open":
                 cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
                 if cue_here or not after_cue:
@@ -497,7 +495,9 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                     # the cue clause is an item when it admits something itself (民生领域还有不少短板弱项)
                     if cue_here and is_admission(clause, doc.codebook) and not problem.frames(clause):
                         yield doc.item(r, "problem", a, b, "problem_passage")
-                    continue
+                    continue  # words before the cue (我们将永葆…，清醒地认识到…) do not close the passage
+            if _has_any(clause, problem.passage_end):
+                break
             if problem.frames(clause):
                 continue
             if where == "open":

@@ -361,3 +361,18 @@ def test_words_before_the_cue_do_not_close_the_passage_and_framing_adverbials_ar
     )
     got = {i for _, i, _ in items("problem_passage", text)}
     assert "受外部环境影响" not in got and "房地产销售和投资收缩明显" in got
+
+
+def test_long_members_with_heads_of_their_own_do_not_share_the_last_head():
+    # 南宁 and 合肥 (development reports): 片区 and 枢纽 are heads of their own
+    got = extracted("加快空港片区、铁路港片区、综合保税区二期建设。")
+    assert {i for t, i in got if t == "carrier"} == {"综合保税区"}
+    got = extracted("打造区域航空枢纽、国际航空货运集散中心。")
+    assert not {i for t, i in got if t == "carrier"}  # a logistics hub is no carrier (集散中心)
+
+
+def test_governing_verbs_and_generic_parks_are_not_carriers():
+    got = extracted("加快建设“三峡E链”供应链金融平台。")  # protocol B7 example (宜昌)
+    assert {i for t, i in got if t == "carrier"} == {"“三峡E链”供应链金融平台"}
+    got = extracted("东部产业新区重点建设白洋、顾家店、姚家港核心区域，与猇亭、鸦鹊岭工业园区融合发展。")  # 宜昌
+    assert ("carrier", "工业园区") not in got

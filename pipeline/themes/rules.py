@@ -929,6 +929,8 @@ CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
+# the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
+SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")
 PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?项目(?:建设|前期工作)?$")
 NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$")
 # who runs a quoted programme is not part of its name: 自治区“碳达峰十大行动” → “碳达峰十大行动”
@@ -973,8 +975,15 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
         own_qty = [bool(QUANTITY.search(text[x:y])) for x, y in parts[:-1]]
         if cut > last_s and all(named) and _ends_in(_bare(text, last_s, cut)[2], suffixes):
             parts[-1] = (last_s, cut)  # 浑南科技城、沈北科教园等创新空间: the category after 等 is not a name
-        elif not all(n or q for n, q in zip(named, own_qty, strict=True)) and _ends_in(_bare(text, o0, b)[2], suffixes):
-            parts = [(o0, b)]  # the members share one head
+        elif (
+            not all(n or q for n, q in zip(named, own_qty, strict=True))
+            and _ends_in(_bare(text, o0, b)[2], suffixes)
+            and (
+                all(n or len(text[x:y].rsplit("的", 1)[-1]) <= 4 for n, (x, y) in zip(named, parts[:-1], strict=True))
+                or SHARED_COUNT.search(text, last_s, last_e)
+            )
+        ):
+            parts = [(o0, b)]  # the members share one head: 蓝天、碧水、净土保卫战; …、服务效能提升“三个专项行动”
     out = []
     for x, y in parts:
         sx, sy, _ = _bare(text, x, y)

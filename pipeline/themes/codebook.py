@@ -35,6 +35,8 @@ LIST_FIELDS = (
     "aim_heads",
     "not_actions",
     "excluded_heads",
+    "quoted_heads",
+    "heading_remedies",
     "frame_patterns",
     "section_cues",
 )
@@ -72,6 +74,8 @@ class Theme:
     section_cues: list[str] = field(default_factory=list)
     colour: str = "#999999"
     hatch: str = ""
+    quoted_heads: list[str] = field(default_factory=list)  # an item with this head names itself in quotes
+    heading_remedies: list[str] = field(default_factory=list)  # a heading cue after one of these is a remedy
 
     def frames(self, clause: str) -> bool:
         """A clause that only frames an admission, or states national or global conditions."""
@@ -257,6 +261,8 @@ def parse_codebook(  # noqa: C901 - one validation step per key, each naming the
             lists["excluded_heads"],
             compiled["frame_patterns"],
             lists["section_cues"],
+            quoted_heads=lists["quoted_heads"],
+            heading_remedies=lists["heading_remedies"],
         )
         colour = entry.get("colour", "#999999")
         if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):

@@ -90,7 +90,8 @@ def section_theme(path, codebook: Codebook) -> str | None:
     """The theme of the innermost heading (of ``path``) that carries a heading cue."""
     for heading in reversed(list(path)):
         for name in codebook.precedence:
-            if _has_any(heading, codebook.themes[name].heading_cues):
+            t = codebook.themes[name]
+            if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
                 return name
     return None
 
@@ -150,8 +151,13 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     marker = ENUM_LEAD.match(s)  # 一是…, （三）…: list markers are never part of an item
     s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
+    if theme == "problem":
+        s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         stripped = verbs.sub("", s)
+        if len(stripped) >= 3 and stripped not in generic:
+            s = stripped
+        stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
     return _strip_quotes(s.strip(" ，,。；;：:、"))
@@ -172,58 +178,141 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- rules
 
 
+# a token that is a number (with its measure word), not a name that starts with a numeral character (六枝)
+NUMERAL = re.compile(r"[\d.０-９一二三四五六七八九十百千万亿两几第首多半]+[个家项所座条批年期轮次级大名位户亩倍]?")
+ZONE_HEADS = ("开发区", "高新区", "经开区", "园区", "产业园", "综保区", "自贸区", "保税区")
+
+
+def _nominal(w: str, tags: dict[str, str], phrases) -> bool:
+    return (
+        bool(re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w))
+        and w not in phrases.stop_words
+        and tags.get(w, "n") in phrases.nominal_pos
+    )
+
+
 def _noun_phrases(
     tokens: list[tuple[str, int, int]],
     suffixes: tuple[str, ...],
     tags: dict[str, str],
     phrases,
-    max_tokens: int = 6,
+    max_tokens: int = 7,
     max_chars: int = 18,
 ):
     """(start, end) of noun phrases ending in a suffix: the suffix token, or a token
     ending with it, extended leftwards over nominal tokens."""
-    for k, (tok, a, b) in enumerate(tokens):
-        if not tok.endswith(suffixes):
+    for k, (_, _, b) in enumerate(tokens):
+        head = _head(tokens, k, suffixes)
+        if head is None:
             continue
-        start = a
-        j = k - 1
-        while j >= 0 and k - j <= max_tokens:
-            w, wa, wb = tokens[j]
-            if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
-                o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
-                if (
-                    o is not None
-                    and o > 0
-                    and tokens[o - 1][2] == tokens[o][1]
-                    and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos
-                    and tokens[o - 1][0] not in phrases.stop_words
-                ):
-                    start, j = tokens[o - 1][1], o - 2
-                    continue
-                break
-            if (
-                wb != start
-                or w in phrases.stop_words
-                or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
-                or ENUM_WORD.fullmatch(w)
-            ):
-                break
-            if tags.get(w, "n") not in phrases.nominal_pos and not (len(w) == 1 and tags.get(w) in ("zg", "q")):
-                break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
-            if b - wa > max_chars:
-                break
-            start = wa
-            j -= 1
+        start, j = head
+        start, j = _extend_left(tokens, k, start, j, tags, phrases, max_tokens, max_chars)
+        # two single characters the tokenizer split belong together (中|柬（北海）产业园)
+        first = next((t for t in tokens[j + 1 : k + 1] if t[1] == start), None)
+        if (
+            j >= 0
+            and first is not None
+            and len(first[0]) == 1
+            and len(tokens[j][0]) == 1
+            and tokens[j][2] == start
+            and re.fullmatch(r"[\u4e00-\u9fff]", tokens[j][0])
+            and tokens[j][0] not in phrases.stop_words
+            and tags.get(tokens[j][0], "n") not in ("p", "c", "u", "uj", "d", "r", "m", "q", "v")
+        ):
+            start = tokens[j][1]
         # a phrase does not open on a lone verb or adjective character ("优|做强|制造业主平台")
         for w, wa, wb in tokens[j + 1 : k]:
-            if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns"):
+            if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns", "nr", "zg"):
                 start = wb
         # a quoted name keeps its quotes: “碳达峰十大行动”
-        before = next((t for t in tokens if t[2] == start), None)
-        after = next((t for t in tokens if t[1] == b), None)
-        if before and after and before[0] == "“" and after[0] == "”":
-            start, b = before[1], after[2]
-        yield start, b
+        yield _quoted(tokens, start, b)
+
+
+def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: int, max_chars: int):
+    """(start, index of the first token left of it) once a phrase ending with token ``k`` is extended leftwards
+    over nominal tokens, bracketed insertions, quoted parts, durations and dashes between place names."""
+    b = tokens[k][2]
+    while j >= 0 and k - j <= max_tokens:
+        w, wa, wb = tokens[j]
+        if w == "—" and wb == start and j > 0 and tokens[j - 1][2] == wa and _nominal(tokens[j - 1][0], tags, phrases):
+            start, j = wa, j - 1  # 北京—银海协同创新中心: a dash between two names of places
+            continue
+        if wb == start and re.fullmatch(r"[一二三四五六七八九十两\d]+年", w):
+            start, j = wa, j - 1  # a programme's duration belongs to its name: …产业地标三年行动
+            continue
+        if wb == start and w.endswith(ZONE_HEADS) and tags.get(w, "n") != "v":
+            break  # a zone names where the facility stands (水城经开区|煤炭储配中心): not part of its name
+        if w == "”" and wb == start:  # a quoted part belongs to the name: 招商引资“一把手”工程
+            o = next((i for i in range(j - 1, max(-1, j - 8), -1) if tokens[i][0] in "“”，,；;。：:、（）()"), None)
+            if o is None or tokens[o][0] != "“":
+                break
+            start, j = tokens[o][1], o - 1
+            continue
+        if w in "）)" and wb == start:  # a bracketed insertion belongs to the name: 长三角（东台）康养基地
+            o = next((i for i in range(j - 1, max(-1, j - 5), -1) if tokens[i][0] in "（("), None)
+            if (
+                o is not None
+                and o > 0
+                and tokens[o - 1][2] == tokens[o][1]
+                and tags.get(tokens[o - 1][0], "n") in phrases.nominal_pos
+                and tokens[o - 1][0] not in phrases.stop_words
+            ):
+                start, j = tokens[o - 1][1], o - 2
+                continue
+            break
+        if (
+            wb != start
+            or w in phrases.stop_words
+            or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
+            or ENUM_WORD.fullmatch(w)
+        ):
+            break
+        if (
+            tags.get(w, "n") not in phrases.nominal_pos
+            and not (len(w) == 1 and tags.get(w) in ("zg", "q"))
+            and not (tags.get(w) == "m" and not NUMERAL.fullmatch(w))  # 六枝 is a place, 三年 a numeral
+        ):
+            break  # function words, numerals, adverbs end the phrase (级 and one-character names do not)
+        if b - wa > max_chars:
+            break
+        start = wa
+        j -= 1
+    return start, j
+
+
+def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
+    """(start, index of the token before it) of the suffix ending with token ``k``: the token itself, or a
+    suffix of two tokens (试点|城市, 攻坚|年); None when no suffix ends there."""
+    tok, a, _ = tokens[k]
+    if tok.endswith(suffixes):
+        return a, k - 1
+    if (
+        k > 0
+        and tokens[k - 1][2] == a
+        and any((tokens[k - 1][0] + tok).endswith(x) and len(x) > len(tok) for x in suffixes)
+    ):
+        return tokens[k - 1][1], k - 2
+    return None
+
+
+def _quoted(tokens, start: int, b: int) -> tuple[int, int]:
+    """A quoted name keeps its quotes (“碳达峰十大行动”); a head that closes a quotation takes the whole
+    quoted name (“开发区建设攻坚年”, not 攻坚年)."""
+    before = next((t for t in tokens if t[2] == start), None)
+    after = next((t for t in tokens if t[1] == b), None)
+    if before and after and before[0] == "“" and after[0] == "”":
+        return before[1], after[2]
+    if before and before[0] == "”":  # a quoted name before the head: “抚务周到”营商环境品牌
+        inside = [t for t in tokens if t[2] <= before[1] and t[1] >= before[1] - 15]
+        opening = next((t for t in reversed(inside) if t[0] in "“”，,；;。：:、"), None)
+        if opening is not None and opening[0] == "“":
+            return opening[1], b
+    if after and after[0] == "”":
+        inside = [t for t in tokens if t[2] <= start and t[1] >= start - 15]
+        opening = next((t for t in reversed(inside) if t[0] in "“”，,；;。：:"), None)
+        if opening is not None and opening[0] == "“":
+            return opening[1], after[2]
+    return start, b
 
 
 # --------------------------------------------------------------------------- the registry
@@ -290,6 +379,8 @@ class Document:
             or any(len(g) >= 5 and phrase.endswith(g) for g in generic)
             or COUNTED_GENERIC.fullmatch(phrase)
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
+            or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
+            or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
         ):
             return None
         i = text.find(phrase, a)
@@ -397,8 +488,6 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
         text, after_cue = r.text, False
         for a, b in _clauses(text):
             clause = text[a:b]
-            if _has_any(clause, problem.passage_end):
-                break
             if where == "open":
                 cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
                 if cue_here or not after_cue:
@@ -406,7 +495,9 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                     # the cue clause is an item when it admits something itself (民生领域还有不少短板弱项)
                     if cue_here and is_admission(clause, doc.codebook) and not problem.frames(clause):
                         yield doc.item(r, "problem", a, b, "problem_passage")
-                    continue
+                    continue  # words before the cue (我们将永葆…，清醒地认识到…) do not close the passage
+            if _has_any(clause, problem.passage_end):
+                break
             if problem.frames(clause):
                 continue
             if where == "open":
@@ -519,10 +610,34 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
         clause_spans = _clauses(text)
         for name, sfxs in suffix_themes:
             for a, b in _noun_phrases(local, sfxs, doc.tags, codebook.phrases):
-                clause = next((text[x:y] for x, y in clause_spans if x <= a < y), text)
-                if name != "problem" and is_admission(clause, codebook):
+                x, y = next(((x, y) for x, y in clause_spans if x <= a < y), (0, len(text)))
+                if name != "problem" and is_admission(text[x:y], codebook):
+                    continue
+                if _not_a_name(text, a, b, x, y, local, doc.tags, codebook.phrases):
                     continue
                 yield doc.item(r, name, a, b, "noun_phrase")
+
+
+CATEGORY_BEFORE = re.compile(r"(?:等(?:[\d一二三四五六七八九十百千]+[个家所座项批类])?|各类|各种|各级)$")
+MODIFIER_HEADS = ("模式", "平台", "体系")
+
+
+def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases) -> bool:
+    """A noun phrase ``text[a:b]`` (in the clause ``text[x:y]``) that is no carrier's or mechanism's name: a
+    category after 等 or 各类 (湾谷科技园等5个创新园区, 各类科技创新平台), a member of a list of construction
+    projects (…产业园等重点项目建设), or a 模式/平台/体系 that only modifies the noun after it
+    (换电模式应用试点城市, 向海平台重大项目)."""
+    if CATEGORY_BEFORE.search(text[x:a]) or re.search(r"(?:认定|认定为|评为|获评|命名为)$", text[x:a]):
+        return True  # a category, or a designation conferred (成功认定省级化工园区)
+    if PROJECT_LIST.search(re.sub(r"(?:建设|前期工作)$", "", text[b:y])) or re.search(
+        r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
+    ):
+        return True
+    if text[a:b].endswith(MODIFIER_HEADS):
+        nxt = next((w for w, wa, _ in tokens if wa == b), None)
+        if nxt is not None and _nominal(nxt, tags, phrases):
+            return True
+    return False
 
 
 @rule("admission")
@@ -559,8 +674,10 @@ ENUM_LEAD = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、．.](?!\d)|[①-⑳]|[一二三四五六七八九十]+是要?|第[一二三四五六七八九十]+[，,、]?|首先|其次|再次|最后|"
     r"\d{4}年(?:底前|内|底)?|今年|明年|年内|全年|同时)[，,]?"
 )
+# a quantity at the end of a phrase (105个, 1.42万个以上); not a programme's duration or count (三年行动, 十大工程)
 QUANTITY = re.compile(
-    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
+    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?![年大][\u4e00-\u9fff])"
+    r"(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
 )
 FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
 
@@ -570,6 +687,32 @@ COUNTED_GENERIC = re.compile(
     r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)"
 )
 COPULA = re.compile(r"(?<![一二三四五六七八九十])是(?![否])")
+
+
+def _modal(clause: str, i: int, verb_at, adverbs) -> str | None:
+    """将 as "will" (我们将深入推进…, 将把…), not the preposition (将…纳入…): followed by a verb, an adverb and a
+    verb, or 把."""
+    if not clause.startswith("将", i):
+        return None
+    j = i + 1
+    if clause.startswith("把", j):
+        return "将"
+    if JIANG_PREPOSITION.search(clause, j):
+        return None
+    if verb_at(j):
+        return "将"
+    if any(clause.startswith(w, j) and verb_at(j + len(w)) for w in adverbs):
+        return "将"
+    return None
+
+
+# "把…作为…", "将今年作为…攻坚年": a principle or a designation, not an action
+AS_PRINCIPLE = re.compile(
+    r"^[把将][^，。；]{1,40}?作为[^，。；]*(?:重点|关键|方向|重中之重|硬道理|政治|生命线|首要任务|之举|年|主线|核心|根本|"
+    r"前提|底线|目标|任务)"
+)
+# a 将 whose clause goes on to one of these is the preposition (将共建工作纳入目标管理), not "will"
+JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成|建设成|发展成|变为|成为|落实到|延伸到|覆盖到")
 
 
 def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
@@ -582,7 +725,8 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
     verbs = sorted(measure.action_verbs, key=len, reverse=True)
 
     def verb_at(i: int) -> str | None:
-        return next((v for v in verbs if clause.startswith(v, i)), None)
+        v = next((v for v in verbs if clause.startswith(v, i)), None)
+        return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
     for _ in range(6):  # a few layers: marker, subject, time, adverbs
@@ -590,8 +734,10 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
         if m and m.end():
             i += m.end()
             continue
-        word = next((w for w in ph.subjects if clause.startswith(w, i)), None) or next(
-            (w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None
+        word = (
+            next((w for w in ph.subjects if clause.startswith(w, i)), None)
+            or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
+            or (modal if (modal := _modal(clause, i, verb_at, ph.manner_adverbs)) else None)
         )
         if word is None:
             break
@@ -602,6 +748,8 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
         # a place (在街道层面成立了…) is set aside like a subject
         for k in range(i + 1, min(n, i + 20)):
             found = verb_at(k)
+            if clause[i:k].count("“") > clause[i:k].count("”"):
+                continue  # not a verb inside a quoted name (将今年作为“开发区…”)
             if found and clause[k - 1] not in "的是":
                 return (k if clause[i] == "在" else i), k, found
     if v is None or i >= n:
@@ -617,15 +765,19 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if start is None or measure is None:
         return None
     i, at, verb = start
+    if AS_PRINCIPLE.match(clause[i:]):
+        return None
     obj = clause[at + len(verb) :].strip()
     if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
         return None
-    if _has_any(clause, measure.not_actions) or COPULA.search(obj):
+    committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
+    if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if obj.startswith("了") and verb in measure.aim_verbs:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
-    if verb in measure.aim_verbs and obj.rstrip("等").endswith(tuple(measure.aim_heads)):
-        return None
+    aim = next((v for v in sorted(measure.aim_verbs, key=len, reverse=True) if clause.startswith(v, at)), None)
+    if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
+        return None  # 培育壮大新质生产力: the longest verb decides whether the clause states an aim
     return i, verb, obj
 
 
@@ -658,10 +810,12 @@ def _actions(doc: Document) -> list[tuple]:
     measure = doc.codebook.themes.get("measure")
     if measure is None:
         return out
-    for _, r in doc.free():
+    for k, r in doc.free():
         path = list(r.section_path) if r.section_path is not None else []
         if r.is_heading or section_theme(path, doc.codebook) == "problem":
             continue  # headings are context; a section about problems states no measures
+        if _run_in_heading(doc, k) and not _names_a_practice(r.text, doc.codebook):
+            continue  # 推进教育优质均衡发展。…: a paragraph title, unless it names what it does (实施城市更新行动。)
         if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
             targets_para = r.para_id
         if r.para_id == targets_para:
@@ -676,6 +830,32 @@ def _actions(doc: Document) -> list[tuple]:
                         end -= 1
                     out.append((r, x + i, end, verb, obj))
     return out
+
+
+def _run_in_heading(doc: Document, k: int) -> bool:
+    """The first sentence of a paragraph that goes on, one short clause with no list marker: a run-in title
+    (深化改革开放。…, 持续提升临港枢纽功能。…)."""
+    r = doc.rows[k]
+    if (k > 0 and doc.rows[k - 1].para_id == r.para_id) or k + 1 >= len(doc.rows):
+        return False
+    if doc.rows[k + 1].para_id != r.para_id or isinstance(r.enum_marker, str) and r.enum_marker:
+        return False
+    text = r.text.rstrip("。！!")
+    return len(text) <= 20 and not CLAUSE_SPLIT.search(text)
+
+
+def _names_a_practice(text: str, codebook: Codebook) -> bool:
+    """A title that names a carrier or mechanism (实施城市更新行动) or a quantity states a concrete action."""
+    text = text.rstrip("。！!")
+    if re.search(r"\d", text):
+        return True
+    return any(
+        text.endswith(x) and text not in t.generic
+        for n in ("mechanism", "carrier")
+        if n in codebook.themes
+        for t in [codebook.themes[n]]
+        for x in t.suffixes
+    )
 
 
 def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[int, int]]:
@@ -695,7 +875,7 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
 
 NOUN_DESCRIPTORS = re.compile(
     r"^(?:一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
-    r"新一轮|一系列|各类|各级)"
+    r"新一轮|一系列|各类|各级|第[一二三四五六七八九十\d]+[轮批期届])"
 )
 
 
@@ -739,14 +919,91 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         if inner is not None:
             yield from _named(doc, r, [(o0, inner)], suffixes)
             o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
-        members = [(o0, b)]
-        if "、" in text[o0:b] and not re.search(r"等[\u4e00-\u9fff]{1,4}$", text[o0:b]):
-            members, s = [], o0
-            for k in range(o0, b + 1):
-                if k == b or text[k] == "、":
-                    members.append((s, k))
-                    s = k + 1
-        yield from _named(doc, r, members, suffixes)
+        made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
+        if made and _ends_in(_bare(text, made.end(), b)[2], suffixes):
+            o0 = made.end()
+        yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
+
+
+CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
+# words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
+NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")
+RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
+# the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
+SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")
+PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?项目(?:建设|前期工作)?$")
+NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$")
+# who runs a quoted programme is not part of its name: 自治区“碳达峰十大行动” → “碳达峰十大行动”
+OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区)(?=“)")
+
+
+def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
+    """(start, end, bare name) of a member ``text[s:e]`` without its quantity, footnote, 建设-like tail and
+    descriptors (一批, 全省首个, 第三轮); the bare name also loses a final bracketed alternation and quote."""
+    piece = NAME_TAIL.sub("", FOOTNOTE.sub("", QUANTITY.sub("", text[s:e])).rstrip())
+    m = NOUN_DESCRIPTORS.match(piece) or OWNER_BEFORE_QUOTE.match(piece)
+    start = s + (m.end() if m else 0)
+    name = text[start : s + len(piece)]
+    return start, s + len(piece), re.sub(r"[（(][^（）()]{1,6}[)）]$", "", name).rstrip('”"')
+
+
+def _ends_in(bare: str, suffixes) -> bool:
+    return any(bare.endswith(x) and len(bare) > len(x) for _, sfx in suffixes for x in sfx)
+
+
+def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
+    """The names an action's object ``text[o0:b]`` lists (docs/coding_protocol.md B2): members cut at 、 when
+    each is a name of its own (浑南科技城、沈北科教园等创新空间 → two names) or carries its own quantity; one
+    span when they share the last member's head (蓝天、碧水、净土保卫战; 食用菌、人参等特色产业示范区); two
+    names joined by 和/及/与 are cut there when both are whole names (…发展基地和长三角（东台）康养基地)."""
+    if PROJECT_LIST.search(QUANTITY.sub("", text[o0:b]).rstrip()):
+        return []  # a list of construction projects (…产业园等项目建设): projects, not carriers
+    parts, s = [], o0
+    depth = 0
+    for k in range(o0, b + 1):
+        if k < b and text[k] in "“（(":
+            depth += 1
+        elif k < b and text[k] in "”）)":
+            depth = max(0, depth - 1)
+        if k == b or (text[k] == "、" and depth == 0):
+            parts.append((s, k))
+            s = k + 1
+    if len(parts) > 1:
+        last_s, last_e = parts[-1]
+        cut = text.rfind("等", last_s, last_e)
+        named = [_ends_in(_bare(text, x, y)[2], suffixes) for x, y in parts[:-1]]
+        own_qty = [bool(QUANTITY.search(text[x:y])) for x, y in parts[:-1]]
+        if cut > last_s and all(named) and _ends_in(_bare(text, last_s, cut)[2], suffixes):
+            parts[-1] = (last_s, cut)  # 浑南科技城、沈北科教园等创新空间: the category after 等 is not a name
+        elif (
+            not all(n or q for n, q in zip(named, own_qty, strict=True))
+            and _ends_in(_bare(text, o0, b)[2], suffixes)
+            and (
+                all(n or len(text[x:y].rsplit("的", 1)[-1]) <= 4 for n, (x, y) in zip(named, parts[:-1], strict=True))
+                or SHARED_COUNT.search(text, last_s, last_e)
+            )
+        ):
+            parts = [(o0, b)]  # the members share one head: 蓝天、碧水、净土保卫战; …、服务效能提升“三个专项行动”
+    out = []
+    for x, y in parts:
+        sx, sy, _ = _bare(text, x, y)
+        joint = next(
+            (
+                k
+                for k in range(sx + 2, sy - 2)
+                if text[k] in "和及与"
+                and (
+                    _ends_in(_bare(text, sx, k)[2], suffixes)
+                    or text.startswith("建设", k - 2)
+                    or RANK_START.match(text[k + 1 : sy])
+                )
+                and "的" not in text[k + 1 : sy]  # …和“社区各项事务”的领导核心机制: the head is shared
+                and _ends_in(_bare(text, k + 1, sy)[2], suffixes)
+            ),
+            None,
+        )
+        out += [(x, joint), (joint + 1, y)] if joint is not None else [(x, y)]
+    return out
 
 
 def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterator[dict | None]:
@@ -754,19 +1011,20 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
     quantity, footnote and descriptors (一批, 全省首个), ends in a suffix."""
     text = r.text
     for s, e in members:
-        piece = FOOTNOTE.sub("", QUANTITY.sub("", text[s:e])).rstrip()
-        if re.search(r"等(?:重[点大])?项目(?:建设)?$", piece):
-            continue  # a list of construction projects (…产业园等项目建设): projects, not carriers
-        piece = re.sub(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$", "", piece)
-        m = NOUN_DESCRIPTORS.match(piece)
-        start = s + (m.end() if m else 0)
-        name = text[start : s + len(piece)]
-        bare = re.sub(r"[（(][^（）()]{1,6}[)）]$", "", name).rstrip('”"')  # 社区居家养老服务中心（站）
+        start, end, bare = _bare(text, s, e)
+        if NOT_IN_NAME.search(bare):
+            continue
+        if QUOTED_SYSTEM.search(text[start:end]):
+            yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
+            continue
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)]
             if ends and len(bare) > len(ends[0]):
-                yield doc.item(r, theme, start, start + len(name), "named_object")
+                yield doc.item(r, theme, start, end, "named_object")
                 break
+
+
+QUOTED_SYSTEM = re.compile(r"“[^“”]{1,10}[^体机控编限抑管节]制”$")
 
 
 # the classifier's items are added after the rules, by add_model_items
@@ -812,14 +1070,41 @@ def finish_items(items, codebook: Codebook):
     items["_prec"] = items["theme"].map(prec)
     items = items.sort_values(["doc_id", "start", "_prec", "_rank"], kind="stable")
     items = items.drop_duplicates(["doc_id", "sent_id", "item"], keep="first")
-    # a noun phrase inside a longer item of the same sentence adds nothing ("参与机制" in "共同参与机制")
-    longer: dict[tuple, list[str]] = {}
-    for d, sid, t, it in zip(items.doc_id, items.sent_id, items.theme, items["item"], strict=False):
-        longer.setdefault((d, sid, t), []).append(it)
+    # a noun phrase inside a longer item of the same sentence adds nothing ("参与机制" in "共同参与机制"), nor
+    # does a carrier inside a mechanism's name (产业园区|“一把手”招商引资激励机制, protocol §7) or a 模式 that
+    # only modifies a carrier's name (换电模式|应用试点城市)
+    spans: dict[tuple, list[tuple]] = {}
+    for d, sid, t, a, b in zip(
+        items.doc_id, items.sent_id, items.theme, items.item_start, items.item_end, strict=False
+    ):
+        if not pd.isna(a):
+            spans.setdefault((d, sid), []).append((t, int(a), int(b)))
+
+    def nested(d, sid, t, a, b, it) -> bool:
+        if pd.isna(a):
+            return False
+        for t2, a2, b2 in spans.get((d, sid), []):
+            if (a2, b2) == (int(a), int(b)) or not (a2 <= a and b <= b2):
+                continue
+            if (
+                t2 == t
+                or (t, t2) == ("carrier", "mechanism")
+                or ((t, t2) == ("mechanism", "carrier") and it.endswith(MODIFIER_HEADS))
+            ):
+                return True
+        return False
+
     inside = [
-        m == "noun_phrase" and any(it != o and it in o for o in longer[(d, sid, t)])
-        for d, sid, t, it, m in zip(
-            items.doc_id, items.sent_id, items.theme, items["item"], items["method"], strict=False
+        m == "noun_phrase" and nested(d, sid, t, a, b, it)
+        for d, sid, t, a, b, it, m in zip(
+            items.doc_id,
+            items.sent_id,
+            items.theme,
+            items.item_start,
+            items.item_end,
+            items["item"],
+            items.method,
+            strict=False,
         )
     ]
     items = items[~pd.Series(inside, index=items.index)]

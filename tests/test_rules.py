@@ -376,3 +376,21 @@ def test_governing_verbs_and_generic_parks_are_not_carriers():
     assert {i for t, i in got if t == "carrier"} == {"“三峡E链”供应链金融平台"}
     got = extracted("东部产业新区重点建设白洋、顾家店、姚家港核心区域，与猇亭、鸦鹊岭工业园区融合发展。")  # 宜昌
     assert ("carrier", "工业园区") not in got
+
+
+def test_canonical_names_keep_a_quoted_numbered_programme():
+    """A measure's canonical name drops its quantity (改造老旧小区245个 → 改造老旧小区) but not a quoted name that
+    opens with a numeral: 推进“六水共治” and 推进“五个一批” are two practices, not one called 推进 (dev reports
+    三亚 and 杭州); so a document keeps both."""
+    from pipeline.themes.rules import canonical_name
+
+    assert canonical_name("改造老旧小区245个", "measure", CODEBOOK) == "改造老旧小区"
+    assert canonical_name("完成投资85亿元", "measure", CODEBOOK) == "完成投资"
+    assert canonical_name("推进“六水共治”", "measure", CODEBOOK) == "推进六水共治"
+    assert canonical_name("纠治“四风”", "measure", CODEBOOK) == "纠治四风"
+    text = "深入推进“六水共治”，全面推进“五个一批”。"
+    words, _, starts, ends = tokenize(text, LEXICON)
+    tokens = pd.DataFrame({"doc_id": "d", "sent_id": 0, "token": words, "start": starts, "end": ends})
+    found = extract_items(pd.DataFrame(split(text)).assign(doc_id="d"), tokens, CODEBOOK, dictionary_pos(LEXICON))
+    measures = set(found[found.theme == "measure"].canonical)
+    assert {"推进六水共治", "推进五个一批"} <= measures, measures

@@ -1043,12 +1043,12 @@ def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     alias = codebook.canonical_of(item)
     if alias != item:
         return alias
-    s = re.sub(r"[“”\"'《》]", "", item)
-    s = FOOTNOTE.sub("", s)
+    s = FOOTNOTE.sub("", item)
     s = BRACKETED.sub(lambda m: m.group(1) if len(m.group(1)) <= 2 and m.end() < len(s) else "", s)
-    if theme == "measure":
+    if theme == "measure":  # quotes still in place: a quoted name (推进“六水共治”, 纠治“四风”) is not a quantity
         s = QUANTITY.sub("", s).rstrip("、，, ")
-    else:
+    s = re.sub(r"[“”\"'《》]", "", s)
+    if theme != "measure":
         s = codebook.phrases.lead_verbs.sub("", s) if len(codebook.phrases.lead_verbs.sub("", s)) >= 3 else s
         s = GRADE.sub("", s)
     s = s.strip()

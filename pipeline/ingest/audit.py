@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .metadata import TARGET_AFTER, TARGET_BEFORE, YEAR
-from .places import MUNICIPALITIES
+from .metadata import year_counts
+from .places import MUNICIPALITIES, short_name
 
 CHECKS = ("place_conflict", "year_conflict", "truncated", "near_duplicate", "broken_lines", "not_chinese", "too_short")
 SEVERITIES = ("error", "warning", "info")
@@ -109,12 +109,6 @@ def _mentions(value: str | None) -> list[tuple[str, float]]:
     return out
 
 
-def _names(place: str) -> set[str]:
-    """A place's name and its plain short form (青岛市 → 青岛), when no gazetteer says more."""
-    short = re.sub(r"(?:地区|[市盟])$", "", place)
-    return {place, short} if len(short) >= 2 else {place}
-
-
 def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
     """The place a document was given (manifest, table, file name, title) against what its text says.
     ``gaz`` (a :class:`pipeline.ingest.places.Gazetteer`) gives the ways a text writes a place and the
@@ -156,7 +150,7 @@ def check_place(rec: dict, rules: AuditRules, gaz=None) -> list[Finding]:
     if not city or city == claimed.get("province"):  # a municipality is its own province
         return []
     voice = _self_named(text, rules)
-    names = (gaz.surfaces.get(city) if gaz is not None else None) or _names(city)
+    names = (gaz.surfaces.get(city) if gaz is not None else None) or {city, short_name(city, "city", []) or city}
     if voice is not None:
         kind, name, m = voice
         level = rules.level_of.get(kind)
@@ -266,18 +260,6 @@ def _context(text: str, m: re.Match, width: int = 12) -> str:
     return text[max(0, m.start() - width) : m.end() + width].replace("\n", " ")
 
 
-def text_years(text: str) -> Counter[int]:
-    """Years the text reports on: "2023年" and the like, leaving out targets (到2035年) and ranges."""
-    counts: Counter[int] = Counter()
-    for m in YEAR.finditer(text):
-        before = text[max(0, m.start() - 3) : m.start()]
-        after = text[m.end() : m.end() + 3]
-        if any(before.endswith(t) for t in TARGET_BEFORE) or after.startswith(TARGET_AFTER):
-            continue
-        counts[int(m.group(1))] += 1
-    return counts
-
-
 def check_year(rec: dict, rules: AuditRules) -> list[Finding]:
     """The stated year (manifest, table, file name, date or title) against the years the text speaks of."""
     doc_id, text = rec["doc_id"], rec["text"]
@@ -290,7 +272,7 @@ def check_year(rec: dict, rules: AuditRules) -> list[Finding]:
     if not stated:
         return []
     kind, _ = rules.genre(rec.get("genre"))
-    counts = text_years(text)
+    counts = year_counts(text)
     frequent = sorted(y for y, n in counts.items() if n >= rules.min_year_mentions)
     out = []
     for year, source in stated:

@@ -10,6 +10,7 @@ date.  Unknown stays None.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ..text import CN_COMMA, CN_NUM
@@ -128,6 +129,19 @@ def infer_date(raw: str) -> Inferred:
     return Inferred()
 
 
+def year_counts(text: str) -> Counter[int]:
+    """Mentions of each year the text reports on ("2023年"), leaving out targets ("到2035年"), ranges
+    ("2021—2035年") and events named after a year ("获得2026年…")."""
+    counts: Counter[int] = Counter()
+    for m in YEAR.finditer(text):
+        before = text[max(0, m.start() - 3) : m.start()]
+        after = text[m.end() : m.end() + 3]
+        if any(before.endswith(t) for t in TARGET_BEFORE) or after.startswith(TARGET_AFTER):
+            continue
+        counts[int(m.group(1))] += 1
+    return counts
+
+
 def infer_year(date: str | None, date_source: str, title: str | None, raw: str, clean: str) -> Inferred:
     if date:
         return Inferred(int(date[:4]), "date")
@@ -141,16 +155,8 @@ def infer_year(date: str | None, date_source: str, title: str | None, raw: str, 
     m = REVIEW.search(clean)
     if m:  # "一、2023年工作回顾": a report given the year after the one it reviews
         return Inferred(int(m.group(1)) + 1, "review_heading")
-    # the latest year the text reports on, leaving out targets ("到2035年"),
-    # ranges ("2021—2035年") and events named after a year ("获得2026年…")
-    counts: dict[int, int] = {}
-    for m in YEAR.finditer(clean):
-        before = clean[max(0, m.start() - 3) : m.start()]
-        after = clean[m.end() : m.end() + 3]
-        if any(before.endswith(t) for t in TARGET_BEFORE) or after.startswith(TARGET_AFTER):
-            continue
-        y = int(m.group(1))
-        counts[y] = counts.get(y, 0) + 1
+    # the latest year the text reports on
+    counts = year_counts(clean)
     if not counts:
         return Inferred()
     years = sorted(counts)

@@ -81,14 +81,6 @@ def _cjk_quality(text: str) -> float:
     return good / len(text)
 
 
-def _valid_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
     """UTF-16 saved without a byte-order mark (some Windows tools do this).  Taken only when one byte
     order decodes strictly into text that is almost all common CJK, ASCII and punctuation: a binary
@@ -130,7 +122,7 @@ def decode_bytes(  # noqa: C901 - one flat cascade of encodings, tried in order
     except UnicodeDecodeError as e:
         # a file cut inside its last character (an interrupted download) is UTF-8 all the same
         cut = e.reason == "unexpected end of data" and e.start >= len(data) - 3
-        utf8 = data[: e.start].decode("utf-8", errors="strict") if cut and _valid_utf8(data[: e.start]) else None
+        utf8 = data[: e.start].decode("utf-8") if cut else None  # everything before the error decoded
     utf16 = _bomless_utf16(data) if utf8 is None else None
     if utf16 is not None:
         return utf16

@@ -288,14 +288,14 @@ def audit_overview(ctx: Context):
     from ..ingest.audit import CHECKS, SEVERITIES
 
     q = quality_report(ctx)
-    title = "语料审查：各项检查标记的文档数" if ctx.lang == "zh" else "Corpus audit: documents flagged by each check"
+    title = _zh(ctx, "语料审查：各项检查标记的文档数", "Corpus audit: documents flagged by each check")
     data = (
         q.drop_duplicates(["doc_id", "check", "severity"])
         .pivot_table(index="check", columns="severity", values="doc_id", aggfunc="count", fill_value=0)
         .reindex(index=[c for c in CHECKS if c in set(q.check)], columns=list(SEVERITIES), fill_value=0)
     )
     if data.empty:
-        note = "没有任何检查标记文档" if ctx.lang == "zh" else "No check flagged any document"
+        note = _zh(ctx, "没有任何检查标记文档", "No check flagged any document")
         return figures.nothing_to_show(title, note), data.reset_index()
 
     def name(key: str) -> str:
@@ -303,7 +303,7 @@ def audit_overview(ctx: Context):
 
     shown = data.loc[:, data.sum() > 0].rename(index=name, columns=name)  # no legend entry for an empty severity
     colours = {name(k): v for k, v in SEVERITY_COLOURS.items()}
-    fig = figures.stacked_bars(shown, title, "文档数" if ctx.lang == "zh" else "documents", colours)
+    fig = figures.stacked_bars(shown, title, _zh(ctx, "文档数", "documents"), colours)
     return fig, data.reset_index()
 
 

@@ -130,7 +130,7 @@ def engine_agreement(out: Path) -> dict:
     import pandas as pd
 
     from pipeline.config import RESOURCES
-    from pipeline.segment import cut
+    from pipeline.segment.tokens import cut
 
     docs = pd.read_parquet(out / "data" / "documents.parquet")
     lex = RESOURCES / "userdict.txt"

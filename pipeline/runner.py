@@ -273,7 +273,8 @@ def run_stages(
             continue
         started = time.perf_counter()
         result = stage.func(ctx)
-        _say(stage, result, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        _say(stage, result, seconds)
         outputs = {name: catalog.sha256_file(catalog.artifact_path(out, name)) for name in stage.outputs}
         ctx.cache.write_record(
             stage.name,
@@ -284,6 +285,7 @@ def run_stages(
                 "outputs": outputs,
                 "result": result,
                 "cache_keys": {kind: sorted(v) for kind, v in ctx.keys_used.items()},
+                "seconds": round(seconds, 2),
             },
         )
         results[stage.name] = result
@@ -364,6 +366,7 @@ def run_record(stages: list[Stage], out: Path, params: dict, corpus: Path | None
             "version": rec.get("version"),
             "resources": {r: [str(f) for f in resource_files(r, params)] for r in s.resources},
             "result": results.get(s.name, rec.get("result")),
+            "seconds": rec.get("seconds"),  # of the run that made its tables (not of a run that found them up to date)
         }
     resources = {
         r: {str(f): catalog.sha256_file(f) for f in resource_files(r, params)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -170,10 +171,18 @@ class Codebook:
         t = self.themes[theme]
         return t.label_en if lang == "en" else t.label_zh
 
+    @cached_property
+    def _aliases(self) -> re.Pattern:
+        """Any alias, in one expression: most items hold none, and need no look at each alias."""
+        words = sorted(self.canonical, key=len, reverse=True)
+        return re.compile("|".join(re.escape(w) for w in words)) if words else re.compile(r"(?!)")
+
     def canonical_of(self, item: str) -> str:
         """The canonical name of an item: an alias equal to it, else the longest alias inside it."""
         if item in self.canonical:
             return self.canonical[item]
+        if not self._aliases.search(item):
+            return item
         inside = [a for a in self.canonical if a in item]
         return self.canonical[max(inside, key=len)] if inside else item
 

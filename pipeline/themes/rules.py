@@ -82,8 +82,36 @@ def dictionary_pos(lexicon: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- helpers
 
 
+@lru_cache(maxsize=512)
+def _any_of(words: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression for a word list: a single scan of the text instead of one per word."""
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))) if words else None
+
+
 def _has_any(text: str, words) -> bool:
-    return any(w in text for w in words)
+    rx = _any_of(tuple(words))
+    return rx is not None and rx.search(text) is not None
+
+
+@lru_cache(maxsize=512)
+def _by_first_char(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The words of a (non-empty-word) list grouped by their first character, longest first."""
+    out: dict[str, list[str]] = {}
+    for w in sorted(words, key=len, reverse=True):
+        out.setdefault(w[0], []).append(w)
+    return {c: tuple(ws) for c, ws in out.items()}
+
+
+def _words_at(text: str, i: int, words) -> list[str]:
+    """The words of ``words`` that stand at ``text[i]``, longest first."""
+    if i >= len(text):
+        return []
+    return [w for w in _by_first_char(tuple(words)).get(text[i], ()) if text.startswith(w, i)]
+
+
+def _longest_at(text: str, i: int, words) -> str | None:
+    found = _words_at(text, i, words)
+    return found[0] if found else None
 
 
 def section_theme(path, codebook: Codebook) -> str | None:
@@ -286,13 +314,22 @@ def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
     tok, a, _ = tokens[k]
     if tok.endswith(suffixes):
         return a, k - 1
-    if (
-        k > 0
-        and tokens[k - 1][2] == a
-        and any((tokens[k - 1][0] + tok).endswith(x) and len(x) > len(tok) for x in suffixes)
-    ):
-        return tokens[k - 1][1], k - 2
+    if k > 0 and tokens[k - 1][2] == a:
+        both = tokens[k - 1][0] + tok
+        if both.endswith(suffixes) and any(both[-n:] in _set_of(suffixes) for n in range(len(tok) + 1, len(both) + 1)):
+            return tokens[k - 1][1], k - 2
     return None
+
+
+@lru_cache(maxsize=64)
+def _long_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of five characters or more (a generic phrase an item may not end with)."""
+    return tuple(w for w in words if len(w) >= 5)
+
+
+@lru_cache(maxsize=64)
+def _set_of(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words)
 
 
 def _quoted(tokens, start: int, b: int) -> tuple[int, int]:
@@ -354,6 +391,15 @@ def method_rank(codebook: Codebook) -> dict[str, int]:
     return {m: k for k, m in enumerate(methods)}
 
 
+def _rows(df) -> list:
+    """The rows of a table as named tuples (what ``itertuples`` gives, read column by column: much faster on
+    Arrow-backed columns)."""
+    from collections import namedtuple
+
+    row = namedtuple("Row", ["Index", *df.columns], rename=True)  # type: ignore[misc]
+    return [row(*v) for v in zip(df.index.tolist(), *(df[c].tolist() for c in df.columns), strict=True)]
+
+
 class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
@@ -362,7 +408,7 @@ class Document:
         self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook, tags: dict[str, str]
     ):
         self.doc_id, self.codebook, self.tags = doc_id, codebook, tags
-        self.rows = list(sentences.sort_values("sent_id").itertuples())
+        self.rows = _rows(sentences.sort_values("sent_id"))
         self.tokens: dict[int, list[tuple[str, int, int]]] = {}
         for sid, w, a, b in tokens:
             self.tokens.setdefault(int(sid), []).append((w, int(a), int(b)))
@@ -376,7 +422,7 @@ class Document:
         if (
             len(phrase) < 2
             or phrase in generic
-            or any(len(g) >= 5 and phrase.endswith(g) for g in generic)
+            or phrase.endswith(_long_words(tuple(generic)))
             or COUNTED_GENERIC.fullmatch(phrase)
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
             or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
@@ -461,7 +507,9 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
         doc = Document(
             doc_id,
             sents,
-            list(zip(t.sent_id, t.token, t.start, t.end, strict=False)) if t is not None else [],
+            list(zip(t.sent_id.tolist(), t.token.tolist(), t.start.tolist(), t.end.tolist(), strict=False))
+            if t is not None
+            else [],
             codebook,
             tags,
         )
@@ -604,7 +652,7 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
     for _, r in doc.free():
         text, s0 = r.text, int(r.start)
         stoks = doc.tokens.get(int(r.sent_id), [])
-        if not stoks or not any(text.find(sfx) >= 0 for _, sfxs in suffix_themes for sfx in sfxs):
+        if not stoks or not _has_any(text, [x for _, sfxs in suffix_themes for x in sfxs]):
             continue
         local = [(w, a - s0, b - s0) for w, a, b in stoks]
         clause_spans = _clauses(text)
@@ -701,7 +749,7 @@ def _modal(clause: str, i: int, verb_at, adverbs) -> str | None:
         return None
     if verb_at(j):
         return "将"
-    if any(clause.startswith(w, j) and verb_at(j + len(w)) for w in adverbs):
+    if any(verb_at(j + len(w)) for w in _words_at(clause, j, adverbs)):
         return "将"
     return None
 
@@ -722,10 +770,10 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
     measure, ph = codebook.themes.get("measure"), codebook.phrases
     if measure is None or not measure.action_verbs:
         return None
-    verbs = sorted(measure.action_verbs, key=len, reverse=True)
+    verbs = measure.action_verbs
 
     def verb_at(i: int) -> str | None:
-        v = next((v for v in verbs if clause.startswith(v, i)), None)
+        v = _longest_at(clause, i, verbs)
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
@@ -735,8 +783,8 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
             i += m.end()
             continue
         word = (
-            next((w for w in ph.subjects if clause.startswith(w, i)), None)
-            or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
+            _longest_at(clause, i, ph.subjects)
+            or next((w for w in _words_at(clause, i, ph.manner_adverbs) if verb_at(i + len(w))), None)
             or (modal if (modal := _modal(clause, i, verb_at, ph.manner_adverbs)) else None)
         )
         if word is None:
@@ -775,7 +823,7 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if obj.startswith("了") and verb in measure.aim_verbs:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
-    aim = next((v for v in sorted(measure.aim_verbs, key=len, reverse=True) if clause.startswith(v, at)), None)
+    aim = _longest_at(clause, at, measure.aim_verbs)
     if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
         return None  # 培育壮大新质生产力: the longest verb decides whether the clause states an aim
     return i, verb, obj
@@ -891,6 +939,7 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         for n, t in codebook.themes.items()
         if t.suffixes and n in ("mechanism", "carrier")
     ]
+    all_suffixes = tuple(x for _, sfx in suffixes for x in sfx)
     verbs = (
         tuple(sorted(codebook.themes["measure"].action_verbs, key=len, reverse=True))
         if "measure" in codebook.themes
@@ -909,11 +958,7 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             o0 += len(nxt)
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
         inner = next(
-            (
-                k
-                for k in range(o0 + 2, b - 2)
-                if text.startswith(verbs, k) and any(text[o0:k].endswith(x) for _, sfx in suffixes for x in sfx)
-            ),
+            (k for k in range(o0 + 2, b - 2) if text.startswith(verbs, k) and text[o0:k].endswith(all_suffixes)),
             None,
         )
         if inner is not None:
@@ -948,7 +993,7 @@ def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
 
 
 def _ends_in(bare: str, suffixes) -> bool:
-    return any(bare.endswith(x) and len(bare) > len(x) for _, sfx in suffixes for x in sfx)
+    return any(bare.endswith(sfx) and any(bare.endswith(x) and len(bare) > len(x) for x in sfx) for _, sfx in suffixes)
 
 
 def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
@@ -1018,7 +1063,7 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
             yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
             continue
         for theme, sfx in suffixes:
-            ends = [x for x in sfx if bare.endswith(x)]
+            ends = [x for x in sfx if bare.endswith(x)] if bare.endswith(sfx) else []
             if ends and len(bare) > len(ends[0]):
                 yield doc.item(r, theme, start, end, "named_object")
                 break
@@ -1137,10 +1182,12 @@ def add_model_items(
     proba.index = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]])
     items = items.copy()
     if len(items):
-        keys = list(zip(items.doc_id, items.sent_id, strict=False))
+        values, column = proba.to_numpy(), {c: j for j, c in enumerate(proba.columns)}
+        row = {k: i for i, k in enumerate(zip(sents.doc_id.tolist(), sents.sent_id.tolist(), strict=True))}
+        keys = zip(items.doc_id.tolist(), items.sent_id.tolist(), strict=True)
         items["score"] = [
-            round(float(proba.at[k, t]), 3) if t in proba.columns else None
-            for k, t in zip(keys, items.theme, strict=False)
+            round(float(values[row[k], column[t]]), 3) if t in column else None
+            for k, t in zip(keys, items.theme.tolist(), strict=True)
         ]
     coded = set(zip(items.doc_id, items.sent_id, strict=False))
     themes = [t for t in proba.columns if t in codebook.themes]

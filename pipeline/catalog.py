@@ -121,6 +121,106 @@ def read_artifact(out_dir: Path | str, name: str, columns: list[str] | None = No
     return pd.read_csv(path, encoding="utf-8-sig")
 
 
+def read_artifact_rows(out_dir: Path | str, name: str, doc_ids, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a Parquet artifact that belong to ``doc_ids``.  Only the row groups whose doc_id range can hold
+    one of them are read (the stages write tables sorted by doc_id, one row group per batch of documents), so a
+    worker coding a few documents never reads a corpus-sized table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path = artifact_path(out_dir, name)
+    if not path.exists():
+        raise ArtifactMissing(f"{path} does not exist — run `python -m pipeline run` first")
+    wanted = sorted(set(doc_ids))
+    with pq.ParquetFile(path) as f:
+        col = f.schema_arrow.get_field_index("doc_id")
+        groups = []
+        for g in range(f.num_row_groups):
+            stats = f.metadata.row_group(g).column(col).statistics
+            if stats is None or not stats.has_min_max:
+                groups.append(g)
+                continue
+            lo, hi = stats.min, stats.max
+            if any(lo <= d <= hi for d in wanted):
+                groups.append(g)
+        read = columns if columns is None or "doc_id" in columns else ["doc_id", *columns]
+        table = f.read_row_groups(groups, columns=read) if groups else f.schema_arrow.empty_table().select(read or [])
+    table = table.filter(pc.is_in(table["doc_id"], value_set=pa.array(wanted, table.schema.field("doc_id").type)))
+    if columns is not None:
+        table = table.select(columns)
+    return table.to_pandas()
+
+
+def iter_artifact(out_dir: Path | str, name: str, columns: list[str], rows: int = 256):
+    """A Parquet artifact ``rows`` rows at a time, as DataFrames: a whole table is never in memory."""
+    import pyarrow.parquet as pq
+
+    path = artifact_path(out_dir, name)
+    if not path.exists():
+        raise ArtifactMissing(f"{path} does not exist — run `python -m pipeline run` first")
+    with pq.ParquetFile(path) as f:
+        for batch in f.iter_batches(batch_size=rows, columns=columns):
+            yield batch.to_pandas()
+
+
+class TableWriter:
+    """A Parquet artifact written piece by piece (each piece one row group), into a temporary file that is renamed
+    into place only when every piece is written: peak memory is one piece, and an interrupted run leaves the old
+    table whole.  Pieces are Arrow tables cast to ``schema``."""
+
+    def __init__(self, out_dir: Path | str, name: str, schema):
+        self.target, self.schema = artifact_path(out_dir, name), schema
+        self.rows = 0
+
+    def __enter__(self) -> TableWriter:
+        import pyarrow.parquet as pq
+
+        self._atomic = atomic_path(self.target)
+        self._tmp = self._atomic.__enter__()
+        self._writer = pq.ParquetWriter(self._tmp, self.schema)
+        return self
+
+    def write(self, table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table.select(self.schema.names).cast(self.schema))
+            self.rows += table.num_rows
+
+    def __exit__(self, *exc) -> bool | None:
+        self._writer.close()
+        return self._atomic.__exit__(*exc)
+
+
+class CsvWriter:
+    """A CSV artifact for people written piece by piece (header once, formulas neutralised, BOM for Excel), into a
+    temporary file renamed into place at the end; the same bytes as :func:`write_table` on the whole table."""
+
+    def __init__(self, out_dir: Path | str, name: str, columns: list[str], bom: bool = True):
+        self.target, self.columns, self.bom = artifact_path(out_dir, name), list(columns), bom
+
+    def __enter__(self) -> CsvWriter:
+        self._atomic = atomic_path(self.target)
+        self._tmp = self._atomic.__enter__()
+        self._file = open(self._tmp, "w", encoding="utf-8-sig" if self.bom else "utf-8", newline="")
+        self._header = True
+        return self
+
+    def write(self, df) -> None:
+        from .text import neutralise_formula
+
+        safe = df[self.columns].copy()
+        for c in safe.columns:
+            if safe[c].dtype == object or str(safe[c].dtype) in ("string", "str"):
+                safe[c] = safe[c].map(neutralise_formula)
+        if len(safe) or self._header:
+            safe.to_csv(self._file, index=False, header=self._header, lineterminator="\n")
+            self._header = False
+
+    def __exit__(self, *exc) -> bool | None:
+        self._file.close()
+        return self._atomic.__exit__(*exc)
+
+
 def read_file_bytes(path: Path) -> bytes:
     return Path(path).read_bytes()
 
@@ -213,6 +313,9 @@ class Cache:
 
     def path(self, kind: str, key: str) -> Path:
         return self.root / kind / f"{key}.arrow"
+
+    def has(self, kind: str, key: str) -> bool:
+        return self.path(kind, key).exists()
 
     def get(self, kind: str, key: str):
         """The cached Arrow table, or None."""

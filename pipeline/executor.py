@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -131,9 +132,21 @@ def parallel_map(
         from dask.distributed import as_completed
 
         client = _dask_client(_CONFIG["scheduler"])
-        futures = [client.submit(func, *args, pure=False) for args in calls]
-        for future in futures if ordered else as_completed(futures):
-            yield future.result()
+        if not ordered:
+            futures = [client.submit(func, *args, pure=False) for args in calls]
+            for future in as_completed(futures):
+                yield future.result()
+            return
+        # a window of tasks in flight (a few per worker thread): the inputs of a large corpus are never all
+        # submitted, nor its results all held, at once
+        window = max(4, 4 * sum(client.nthreads().values()))
+        pending: deque = deque()
+        for args in calls:
+            pending.append(client.submit(func, *args, pure=False))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
         return
     from joblib import Parallel, delayed
 

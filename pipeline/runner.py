@@ -103,6 +103,16 @@ class Context:
             return digest(param(self.params, path))[:16]
         raise PipelineError(f"stage {self.stage.name} keys on '{name}', which it does not declare")
 
+    def recipe(self, kind: str, only: Iterable[str] | None = None, upstream: Iterable[str] = ()) -> KeyRecipe:
+        """The key recipe of ``kind`` as a small picklable object, for workers that key their own cache entries
+        (the keys they use are handed back with :meth:`used`)."""
+        parts = self.components if only is None else {k: self._component(k) for k in only}
+        return KeyRecipe(kind, dict(parts), {u: self.upstream[u] for u in upstream})
+
+    def used(self, kind: str, keys: Iterable[str]) -> None:
+        """Record cache keys a worker used (kept by ``prune``)."""
+        self.keys_used.setdefault(kind, set()).update(keys)
+
     def key(self, kind: str, *content, only: Iterable[str] | None = None, upstream: Iterable[str] = ()) -> str:
         """The cache key of one entry of ``kind``: the stage's version — or only the named parts of
         it — plus the versions of the named upstream stages, plus ``content``.  Recorded for prune."""
@@ -111,6 +121,18 @@ class Context:
         key = digest([kind, parts, ups, content])[:32]
         self.keys_used.setdefault(kind, set()).add(key)
         return key
+
+
+@dataclass(frozen=True)
+class KeyRecipe:
+    """:meth:`Context.key` for one kind of entry, without the context: ``recipe(*content)`` is the same key."""
+
+    kind: str
+    parts: dict
+    upstream: dict
+
+    def __call__(self, *content) -> str:
+        return digest([self.kind, self.parts, self.upstream, content])[:32]
 
 
 def digest(obj) -> str:

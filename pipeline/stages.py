@@ -32,22 +32,18 @@ from .runner import Context, Stage, context_for, run_record, run_stages
 
 
 def ingest(ctx: Context) -> dict:
-    """corpus → documents, cleaning report, ingest log."""
-    from .ingest import ingest_corpus
+    """corpus → documents, cleaning report, ingest log, quality report (written a batch at a time)."""
+    from .ingest import ingest_to
 
     opts = ctx.options
     assert ctx.corpus is not None  # the runner refuses a stage that reads the corpus without one
-    documents, report, log, quality = ingest_corpus(
-        ctx.corpus, ctx.params, opts.get("manifest"), opts.get("use_manifest", True), cache=ctx.cache, key=ctx.key
-    )
-    if documents.empty:
+    strict = bool(opts.get("strict") or ctx.params["ingest"]["strict"])
+    res = ingest_to(ctx.out, ctx.corpus, ctx.params, opts.get("manifest"), opts.get("use_manifest", True), ctx, strict)
+    log, quality = res["log"], res["quality"]
+    if not res["documents"]:
         raise NothingRead(f"no document in {ctx.corpus} could be read (see the messages above)")
-    if (opts.get("strict") or ctx.params["ingest"]["strict"]) and (log["status"] == "skipped").any():
+    if not res["written"]:
         raise NothingRead(f"--strict: {int((log['status'] == 'skipped').sum())} file(s) could not be read")
-    catalog.write_artifact(documents, ctx.out, "documents")
-    catalog.write_artifact(report, ctx.out, "cleaning_report", bom=True)
-    catalog.write_artifact(log, ctx.out, "ingest_log", bom=True)
-    catalog.write_artifact(quality, ctx.out, "quality_report", bom=True)
     errors = quality[quality.severity == "error"]
     if (opts.get("strict_audit") or ctx.params["audit"]["strict"]) and len(errors):
         raise AuditFailed(
@@ -55,10 +51,10 @@ def ingest(ctx: Context) -> dict:
             f"({', '.join(sorted(set(errors.check)))}); see {catalog.artifact_path(ctx.out, 'quality_report')}"
         )
     return {
-        "documents": len(documents),
+        "documents": res["documents"],
         "problems": len(log),
         "audit": {s: int((quality.severity == s).sum()) for s in ("error", "warning", "info")},
-        "counted": int(documents.counted.sum()),
+        "counted": res["counted"],
     }
 
 
@@ -67,8 +63,37 @@ def ingest(ctx: Context) -> dict:
 SENTENCE_VERSION = ("param:segment.heading_max_chars", "param:segment.lead_max_chars", "code", "code:stage")
 
 
+def _document_keys(
+    ctx: Context, kinds: dict[str, tuple | None], upstream: list[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """doc_id → {kind: cache key} for every document, reading the documents table a batch at a time (the texts of a
+    large corpus are never all in memory).  ``kinds`` maps a cache kind to its ``only`` version parts (None: all)."""
+    keys: dict[str, dict[str, str]] = {}
+    for part in catalog.iter_artifact(ctx.out, "documents", ["doc_id", "title", "text"], _batch(ctx)):
+        for d, text, title in zip(part.doc_id.tolist(), part.text.tolist(), part.title.tolist(), strict=True):
+            keys[d] = {k: ctx.key(k, text, title, only=only, upstream=upstream or ()) for k, only in kinds.items()}
+    return keys
+
+
+def _batch(ctx: Context) -> int:
+    n = ctx.params.get("batch_documents", 64)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ParamError(f"batch_documents must be a whole number of documents ≥ 1, got {n!r}")
+    return n
+
+
+def _missing_texts(ctx: Context, wanted: set[str]):
+    """(doc_id, text, title) of the ``wanted`` documents, in doc_id order, read a batch at a time."""
+    for part in catalog.iter_artifact(ctx.out, "documents", ["doc_id", "title", "text"], _batch(ctx)):
+        for d, text, title in zip(part.doc_id.tolist(), part.text.tolist(), part.title.tolist(), strict=True):
+            if d in wanted:
+                yield d, text, title
+
+
 def segment(ctx: Context) -> dict:
-    """documents → sentences + tokens, per document, cached by content and version."""
+    """documents → sentences + tokens, per document, cached by content and version.  Documents stream through in
+    doc_id order: the new ones are segmented by the workers while the tables are written ``batch_documents``
+    documents at a time, so memory does not grow with the corpus."""
     from .segment.tokens import ENGINES, lexicon_version
 
     p = ctx.params["segment"]
@@ -78,67 +103,87 @@ def segment(ctx: Context) -> dict:
     import pyarrow as pa
 
     from .executor import parallel_map
-    from .segment.tables import segment_document
+    from .segment.tables import segment_document, sentence_schema, token_schema
 
-    documents = catalog.read_artifact(ctx.out, "documents", columns=["doc_id", "title", "text"])
-    jobs, results, keys = [], {}, {}
-    for row in documents.itertuples():
-        # sentences depend on the structure parameters only; tokens on everything the stage declares
-        sk = ctx.key("sentences", row.text, row.title, only=SENTENCE_VERSION)
-        tk = ctx.key("tokens", row.text, row.title)
-        keys[row.doc_id] = (sk, tk)
-        sent_df, tok_df = ctx.cache.get("sentences", sk), ctx.cache.get("tokens", tk)
-        results[row.doc_id] = [sent_df, tok_df]
-        if sent_df is None or tok_df is None:
-            jobs.append((row.doc_id, row.text, row.title, sent_df is None, tok_df is None))
-    if jobs:
-        n_jobs = ctx.params.get("n_jobs", -1) if len(jobs) > 4 else 1
-        from tqdm.auto import tqdm
+    batch = _batch(ctx)
+    # sentences depend on the structure parameters only; tokens on everything the stage declares
+    keys = _document_keys(ctx, {"sentences": SENTENCE_VERSION, "tokens": None})
+    want = {
+        d: (not ctx.cache.has("sentences", k["sentences"]), not ctx.cache.has("tokens", k["tokens"]))
+        for d, k in keys.items()
+    }
+    todo = {d for d, (ws, wt) in want.items() if ws or wt}
+    n_jobs = ctx.params.get("n_jobs", -1) if len(todo) > 4 else 1
+    from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(jobs), desc="segment", unit="doc", disable=None if p["progress"] else True)
-        work = parallel_map(
-            segment_document,
+    bar = tqdm(total=len(todo), desc="segment", unit="doc", disable=None if p["progress"] else True)
+    work = parallel_map(
+        segment_document,
+        (
             (
-                (
-                    d,
-                    t,
-                    ti,
-                    ws,
-                    wt,
-                    str(lexicon),
-                    p["engine"],
-                    bool(p["pos"]),
-                    int(p["heading_max_chars"]),
-                    int(p["lead_max_chars"]),
-                )
-                for d, t, ti, ws, wt in jobs
-            ),
-            n_jobs=n_jobs,
-            ordered=False,
-        )
-        for doc_id, sent_df, tok_df in work:
-            sk, tk = keys[doc_id]
-            if sent_df is not None:
-                ctx.cache.put("sentences", sk, sent_df)
-                results[doc_id][0] = sent_df
-            if tok_df is not None:
-                ctx.cache.put("tokens", tk, tok_df)
-                results[doc_id][1] = tok_df
-            bar.update()
-        bar.close()
-    order = sorted(results)
-    sentences = pa.concat_tables([results[d][0] for d in order])
-    tokens = pa.concat_tables([results[d][1] for d in order])
-    catalog.write_artifact(sentences, ctx.out, "sentences")
-    catalog.write_artifact(tokens, ctx.out, "tokens")
+                d,
+                text,
+                title,
+                *want[d],
+                str(lexicon),
+                p["engine"],
+                bool(p["pos"]),
+                int(p["heading_max_chars"]),
+                int(p["lead_max_chars"]),
+            )
+            for d, text, title in _missing_texts(ctx, todo)
+        ),
+        n_jobs=n_jobs,
+        ordered=True,  # the same order as the documents: written as they come
+    )
+    counts = {"sentences": 0, "tokens": 0}
+    with (
+        catalog.TableWriter(ctx.out, "sentences", sentence_schema()) as sw,
+        catalog.TableWriter(ctx.out, "tokens", token_schema()) as tw,
+    ):
+        pending: dict[str, list] = {"sentences": [], "tokens": []}
+        for n, doc_id in enumerate(sorted(keys), start=1):
+            k = keys[doc_id]
+            tables = {"sentences": None, "tokens": None}
+            if doc_id in todo:
+                done_id, sent_df, tok_df = next(work)
+                assert done_id == doc_id  # ordered results, in the order of the documents
+                for kind, table in (("sentences", sent_df), ("tokens", tok_df)):
+                    if table is not None:
+                        ctx.cache.put(kind, k[kind], table)
+                        tables[kind] = table
+                bar.update()
+            for kind in tables:
+                if tables[kind] is None:
+                    tables[kind] = ctx.cache.get(kind, k[kind])
+                    if tables[kind] is None:  # removed since it was looked up: make it again here
+                        _, s_df, t_df = segment_document(
+                            *next(_missing_texts(ctx, {doc_id})),
+                            kind == "sentences",
+                            kind == "tokens",
+                            str(lexicon),
+                            p["engine"],
+                            bool(p["pos"]),
+                            int(p["heading_max_chars"]),
+                            int(p["lead_max_chars"]),
+                        )
+                        tables[kind] = s_df if kind == "sentences" else t_df
+                        ctx.cache.put(kind, k[kind], tables[kind])
+                pending[kind].append(tables[kind])
+                counts[kind] += tables[kind].num_rows
+            if n % batch == 0 or n == len(keys):
+                sw.write(pa.concat_tables(pending["sentences"]))
+                tw.write(pa.concat_tables(pending["tokens"]))
+                pending = {"sentences": [], "tokens": []}
+    bar.close()
     return {
-        "documents": len(documents),
-        "segmented": len(jobs),
-        "from_cache": len(documents) - len(jobs),
-        "sentences_computed": sum(1 for j in jobs if j[3]),
-        "tokens_computed": sum(1 for j in jobs if j[4]),
-        "sentences": sentences.num_rows,
-        "tokens": tokens.num_rows,
+        "documents": len(keys),
+        "segmented": len(todo),
+        "from_cache": len(keys) - len(todo),
+        "sentences_computed": sum(1 for d in todo if want[d][0]),
+        "tokens_computed": sum(1 for d in todo if want[d][1]),
+        "sentences": counts["sentences"],
+        "tokens": counts["tokens"],
         "lexicon_version": lexicon_version(lexicon, p["engine"], bool(p["pos"])),
     }
 
@@ -200,53 +245,98 @@ def theme_model(ctx: Context, codebook):
     return model, labels
 
 
+def _chunks(ids: list[str], n_workers: int, most: int) -> list[list[str]]:
+    """``ids`` cut into consecutive chunks: a few per worker so that none waits long for the last, at most
+    ``most`` each (the classifier travels with every chunk)."""
+    size = max(1, min(most, len(ids) // max(1, 4 * n_workers)))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def themes(ctx: Context) -> dict:
-    """sentences + tokens → theme items (the codebook's rules, then the classifier), tables."""
+    """sentences + tokens → theme items (the codebook's rules, then the classifier), tables.  New documents are
+    coded by the workers, a chunk at a time, each reading only its own sentences and tokens; items, the item table
+    and the matrix's counts are written ``batch_documents`` documents at a time, in doc_id order."""
+    import os
+
     import pandas as pd
     import pyarrow as pa
 
+    from .executor import parallel_map
     from .themes.codebook import load_codebook
-    from .themes.rules import add_model_items, dictionary_pos, extract_items
-    from .themes.tables import theme_tables
+    from .themes.coding import code_documents, item_schema
+    from .themes.tables import ITEM_TABLE_COLUMNS, META_COLUMNS, item_counts, item_rows, matrix_from_counts
 
     p = ctx.params["themes"]
+    batch = _batch(ctx)
     codebook = load_codebook(ctx.resource("codebook"))
     lexicon = ctx.resource("userdict")
-    documents = catalog.read_artifact(ctx.out, "documents")
+    meta = catalog.read_artifact(ctx.out, "documents", columns=META_COLUMNS)
     model, labels = theme_model(ctx, codebook)
     # items are cached per document: a changed document, and only it, is coded again
-    keys = {r.doc_id: ctx.key("themes", r.text, r.title, upstream=["segment"]) for r in documents.itertuples()}
-    parts, missing = [], []
-    for doc_id in sorted(keys):
-        hit = ctx.cache.get("themes", keys[doc_id])
-        if hit is None:
-            missing.append(doc_id)
-        else:
-            parts.append(hit.to_pandas())
-    if missing:
-        sentences = catalog.read_artifact(ctx.out, "sentences")
-        tokens = catalog.read_artifact(ctx.out, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
-        sentences = sentences[sentences.doc_id.isin(missing)]
-        tokens = tokens[tokens.doc_id.isin(missing)]
-        new = extract_items(sentences, tokens, codebook, dictionary_pos(str(lexicon)))
-        new = add_model_items(new, sentences, model, codebook, float(p["model_threshold"]), set(labels.key))
-        for doc_id in missing:
-            part = new[new.doc_id == doc_id].reset_index(drop=True)
-            table = pa.Table.from_pandas(part, preserve_index=False)
-            ctx.cache.put("themes", keys[doc_id], table)
-            parts.append(table.to_pandas())  # as a warm run will read it back: cold and warm give the same bytes
-    items = pd.concat([x for x in parts if len(x)] or parts[:1], ignore_index=True)
-    items = items.sort_values(["doc_id", "start", "theme", "item"], kind="stable").reset_index(drop=True)
-    items["item_start"] = items["item_start"].astype("Int64")
-    items["item_end"] = items["item_end"].astype("Int64")
-    catalog.write_artifact(items, ctx.out, "themes")
-    table, matrix = theme_tables(items, documents, codebook)
-    catalog.write_artifact(table, ctx.out, "theme_items", bom=True)
-    catalog.write_artifact(matrix, ctx.out, "theme_matrix", bom=True)
+    keys = {d: k["themes"] for d, k in _document_keys(ctx, {"themes": None}, upstream=["segment"]).items()}
+    todo = [d for d in sorted(keys) if not ctx.cache.has("themes", keys[d])]
+    n_jobs = ctx.params.get("n_jobs", -1) if len(todo) > 4 else 1
+    workers = os.cpu_count() or 1 if n_jobs == -1 else max(1, n_jobs)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), desc="themes", unit="doc", disable=None if ctx.params["segment"]["progress"] else True)
+    work = parallel_map(
+        code_documents,
+        (
+            (str(ctx.out), chunk, codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key))
+            for chunk in _chunks(todo, workers, batch)
+        ),
+        n_jobs=n_jobs,
+        ordered=True,
+    )
+    coded: dict[str, pa.Table] = {}
+    todo_set, schema = set(todo), item_schema()
+    counts, totals = [], {t: 0 for t in codebook.themes}
+    with (
+        catalog.TableWriter(ctx.out, "themes", schema) as tw,
+        catalog.CsvWriter(ctx.out, "theme_items", ITEM_TABLE_COLUMNS) as cw,
+    ):
+        pending: list[pa.Table] = []
+        ordered_ids = sorted(keys)
+        for n, doc_id in enumerate(ordered_ids, start=1):
+            if doc_id in todo_set:
+                while doc_id not in coded:
+                    coded.update(next(work))
+                table = coded.pop(doc_id)
+                ctx.cache.put("themes", keys[doc_id], table)
+                bar.update()
+            else:
+                table = ctx.cache.get("themes", keys[doc_id])
+                if table is None:  # removed since it was looked up: code it here
+                    table = dict(
+                        code_documents(
+                            str(ctx.out),
+                            [doc_id],
+                            codebook,
+                            str(lexicon),
+                            model,
+                            float(p["model_threshold"]),
+                            set(labels.key),
+                        )
+                    )[doc_id]
+                    ctx.cache.put("themes", keys[doc_id], table)
+            pending.append(table)
+            if n % batch == 0 or n == len(ordered_ids):
+                part = pa.concat_tables([t.cast(schema) for t in pending])
+                tw.write(part)
+                items = part.to_pandas()
+                cw.write(item_rows(items, meta, codebook))
+                counts.append(item_counts(items))
+                for t in totals:
+                    totals[t] += int((items.theme == t).sum())
+                pending = []
+    bar.close()
+    all_counts = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(columns=["doc_id", "theme", "n"])
+    catalog.write_artifact(matrix_from_counts(all_counts, meta, codebook), ctx.out, "theme_matrix", bom=True)
     return {
-        "items": len(items),
-        **{t: int((items.theme == t).sum()) for t in codebook.themes},
-        "documents_coded": len(missing),
+        "items": sum(totals.values()),
+        **totals,
+        "documents_coded": len(todo),
         "codebook_version": codebook.version,
         "codebook_sha256": codebook.sha256[:16],
     }
@@ -281,7 +371,7 @@ STAGES = [
         summary=_ingest_line,
         inputs=("corpus",),
         outputs=("documents", "cleaning_report", "ingest_log", "quality_report"),
-        params=("ingest", "clean", "metadata", "places", "audit", "seed"),
+        params=("ingest", "clean", "metadata", "places", "audit", "seed", "batch_documents"),
         resources=("cleaning_rules", "genres", "gazetteer", "block_phrases", "audit_rules"),
         code=("pipeline.ingest", "pipeline.text", "pipeline.catalog"),
         packages=(
@@ -302,7 +392,13 @@ STAGES = [
         summary=_segment_line,
         inputs=("documents",),
         outputs=("sentences", "tokens"),
-        params=("segment.engine", "segment.pos", "segment.heading_max_chars", "segment.lead_max_chars"),
+        params=(
+            "segment.engine",
+            "segment.pos",
+            "segment.heading_max_chars",
+            "segment.lead_max_chars",
+            "batch_documents",
+        ),
         resources=("userdict",),
         code=("pipeline.segment", "pipeline.text"),
         packages=("jieba", "rjieba"),
@@ -314,7 +410,7 @@ STAGES = [
         summary=_themes_line,
         inputs=("documents", "sentences", "tokens"),
         outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
-        params=("themes", "seed"),
+        params=("themes", "seed", "batch_documents"),
         resources=("codebook", "userdict", "labels"),
         code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
         packages=("scikit-learn", "jieba", "rjieba"),

@@ -204,7 +204,7 @@ def test_xlsx_and_jsonl_tables(tmp_path, params):
     # the same report three times: one kept, two flagged as duplicates
     assert len(docs) == 1 and (log.status == "duplicate").sum() == 2
     assert docs.iloc[0].province == "上海市" and docs.iloc[0].title == "2026年上海市政府工作报告"
-    assert docs.iloc[0].url.startswith("https://") and docs.iloc[0].extra is None  # every column mapped
+    assert docs.iloc[0].url.startswith("https://") and pd.isna(docs.iloc[0].extra)  # every column mapped
     bad = tmp_path / "d" / "raw"
     bad.mkdir(parents=True)
     (bad / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
@@ -235,17 +235,21 @@ def test_atomic_writes_keep_the_old_artifact(tmp_path, params, monkeypatch):
     target = out / "data" / "documents.parquet"
     before = target.read_bytes()
 
-    def explode(self, path, *a, **k):
-        with open(path, "wb") as f:
-            f.write(b"half a parq")
+    import pyarrow.parquet as pq
+
+    written = pq.ParquetWriter.write_table
+
+    def explode(self, table, *a, **k):  # the first row group reaches the file, then the run is interrupted
+        written(self, table, *a, **k)
         raise KeyboardInterrupt("interrupted mid-write")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", explode)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", explode)
     changed = {**params, "ingest": {**params["ingest"], "max_file_mb": 19}}  # so the stage really runs again
     with pytest.raises(KeyboardInterrupt):
         run(CORPUS, out, changed)
     assert target.read_bytes() == before
     assert not [p for p in (out / "data").iterdir() if p.name.startswith(".")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".ingest-")]  # nor the documents set aside
 
 
 def test_same_inputs_give_byte_identical_tables(tmp_path, params):

@@ -5,9 +5,9 @@
 - :mod:`.clean`    the auditable cleaner (what was removed, where, by which rule)
 - :mod:`.metadata` title, date, year, publisher, genre, each with its source
 - :mod:`.places`   province, city, district from the national gazetteer, with evidence
-- :mod:`.corpus`   the stage's step: :func:`ingest_corpus`
+- :mod:`.corpus`   the stage's step: :func:`ingest_to` (and :func:`ingest_corpus`, its tables in memory)
 """
 
-from .corpus import DOC_COLUMNS, ingest_corpus
+from .corpus import DOC_COLUMNS, ingest_corpus, ingest_to
 
-__all__ = ["DOC_COLUMNS", "ingest_corpus"]
+__all__ = ["DOC_COLUMNS", "ingest_corpus", "ingest_to"]

@@ -322,22 +322,144 @@ def build_document(
     return rec
 
 
-def ingest_corpus(  # noqa: C901 - one pass over the documents, each step a few lines; helpers above
+@dataclass
+class Setup:
+    """What every file's worker needs to read, clean, describe and check it (small and picklable: the gazetteer
+    is loaded in the worker, once per process)."""
+
+    max_bytes: int
+    rules_cfg: dict
+    p_ing: dict
+    genres: dict
+    place_params: dict
+    gazetteer: tuple[str | None, str]
+    audit_rules: AuditRules
+    params: dict
+    clean_key: Any = None  # KeyRecipe or None (no cache)
+    place_key: Any = None
+    minhash_key: Any = None
+
+
+def _ingest_file(path: Path, rel: str, setup: Setup, cache: catalog.Cache | None, rows: dict[str, dict]) -> dict:
+    """One file read, cleaned, and each of its documents described, checked and fingerprinted (MinHash); what is
+    decided across files — duplicates, doc_id clashes, the corpus-wide checks — is left to the caller.  Results
+    that do not change with the corpus (cleaned text, places, signatures) are cached."""
+    keys: dict[str, list[str]] = {"clean": [], "places": [], "minhash": []}
+    processed, ck = None, None
+    if cache is not None and setup.clean_key is not None:
+        big = _too_big(path, rel, setup.max_bytes)
+        if big:
+            processed = big
+        else:
+            try:
+                data = catalog.read_file_bytes(path)
+            except OSError as e:
+                processed = ([], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")])
+            else:
+                ck = setup.clean_key(catalog.sha256_bytes(data), rel)
+                keys["clean"].append(ck)
+                hit = cache.get_json("clean", ck)
+                processed = _processed_from_json(hit) if hit is not None else None
+    if processed is None:
+        processed = _process_file(path, rel, setup.max_bytes, setup.rules_cfg, ck, cache)
+    pairs, sha, problems = processed
+    gaz = load_gazetteer(*setup.gazetteer)
+    docs = []
+    for doc, res in pairs:
+        refused, notes, check = _text_problems(doc, res, setup.p_ing)
+        entry: dict[str, Any] = {"source_file": doc.source_file, "notes": notes, "check": check}
+        if refused is not None or isinstance(res, str):
+            entry["refused"] = refused or str(res)
+            entry["doc_id"] = rows.get(doc.source_file, {}).get("doc_id") or doc.meta.get("doc_id")
+            docs.append(entry)
+            continue
+        entry["same"] = hashlib.sha1(re.sub(r"\s+", "", res.text).encode("utf-8")).hexdigest()
+        row = rows.get(doc.source_file, {})
+        date_notes: list[Problem] = []
+        doc = _with_checked_date(doc, date_notes)
+
+        def key(kind, *content, only=None):
+            k = setup.place_key(*content)
+            keys[kind].append(k)
+            return k
+
+        rec = build_document(doc, res, sha, row, gaz, setup.genres, setup.place_params, cache, key if cache else None)
+        rec["doc_id"] = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
+        repairs = {k: res.counts.get(k, 0) for k in ("wrap_space", "restore_break")}
+        repairs["broken_line"] = sum(1 for r in res.removals if r.rule == "broken_line")
+        found = check_document(rec, repairs, setup.audit_rules, gaz)
+        apply_errors(rec, found)  # a place or year the text contradicts is left empty
+        sig = None
+        if cache is not None and setup.minhash_key is not None:
+            mk = setup.minhash_key(rec["text"])
+            keys["minhash"].append(mk)
+            sig = cache.get_json("minhash", mk)
+            if sig is None:
+                sig = signature(rec["text"], setup.params)
+                cache.put_json("minhash", mk, sig)
+        else:
+            sig = signature(rec["text"], setup.params)
+        n_in, n_out = len(doc.raw_text), len(res.text)
+        report = [
+            [doc.source_file, n_in, n_out, r.rule, r.raw_start, r.raw_end, len(r.text), r.text] for r in res.removals
+        ]
+        report += [[doc.source_file, n_in, n_out, rule, None, None, n, None] for rule, n in sorted(res.counts.items())]
+        if not res.removals and not res.counts:
+            report.append([doc.source_file, n_in, n_out, None, None, None, 0, None])
+        entry.update(rec=rec, found=found, report=report, signature=sig, date_notes=date_notes)
+        docs.append(entry)
+    return {"problems": problems, "docs": docs, "keys": keys}
+
+
+def document_schema():
+    """documents.parquet: one fixed schema (a column is never typed by what one corpus happens to hold), with the
+    pandas metadata that reads ``year`` back as a nullable integer."""
+    import pyarrow as pa
+
+    ints = {"year", "n_chars"}
+    columns = [*DOC_COLUMNS, "flags", "duplicate_of", "counted"]
+    template = pd.DataFrame(
+        {
+            c: (
+                pd.array([1], dtype="Int64")
+                if c == "year"
+                else [1]
+                if c == "n_chars"
+                else [True]
+                if c == "counted"
+                else pd.array([""], dtype=object)
+            )
+            for c in columns
+        }
+    )
+    meta = pa.Schema.from_pandas(template, preserve_index=False).metadata
+    types = {c: pa.int64() if c in ints else pa.bool_() if c == "counted" else pa.string() for c in columns}
+    return pa.schema([(c, types[c]) for c in columns], metadata=meta)
+
+
+def ingest_to(  # noqa: C901 - one pass over the files, then one over the documents; helpers above
+    out: Path | str,
     corpus: Path | str,
     params: dict,
     manifest_path: Path | str | None = None,
     use_manifest: bool = True,
-    cache: catalog.Cache | None = None,
-    key=None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read, clean, describe and audit every document of a corpus.
+    ctx=None,
+    strict: bool = False,
+) -> dict:
+    """Read, clean, describe and audit every document of a corpus, writing documents.parquet, the cleaning report,
+    the ingest log and the quality report into ``out``.
 
-    Returns (documents, cleaning_report, ingest_log, quality_report) DataFrames, sorted by
-    doc_id / source_file.  Problems with single files are logged and do not
-    stop the run.  With a ``cache`` and its ``key`` recipe (:meth:`pipeline.runner.Context.key`),
-    files whose bytes and cleaning rules are unchanged are not read or cleaned again.
-    """
-    corpus = Path(corpus)
+    Files stream through the workers in order; each kept document is set aside on disk as it comes, so only a
+    few numbers per document stay in memory (length, genre, MinHash signature) until the corpus-wide checks are
+    done; the tables are then written in doc_id order, ``batch_documents`` documents at a time.  Problems with
+    single files are logged and do not stop the run.  With ``ctx`` (a stage context), what does not change with
+    the corpus is cached.  Returns the counts, the ingest log and the quality report; nothing is written when no
+    document could be kept, or when ``strict`` and a file could not be read (``written`` is False)."""
+    import tempfile
+
+    import pyarrow as pa
+
+    corpus, out = Path(corpus), Path(out)
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     p_ing = params["ingest"]
@@ -348,106 +470,140 @@ def ingest_corpus(  # noqa: C901 - one pass over the documents, each step a few 
     rels = [p.relative_to(corpus).as_posix() for p in files]
     lookup, problems = _manifest(manifest_path if use_manifest else None, rels)
     problems += _unreachable(root, corpus, list(p_ing["exclude"]))
-    max_bytes = int(float(p_ing["max_file_mb"]) * 1e6)
-    rules_cfg = yaml.safe_load(resource_files("cleaning_rules", params)[0].read_text(encoding="utf-8"))
-    genres = yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8"))
-    audit_rules = AuditRules.load(resource_files("audit_rules", params)[0])
     p_places = dict(params["places"])
     gaz_file, _ = p_places.pop("gazetteer"), p_places.pop("block_phrases")
-    gaz = load_gazetteer(
-        str(resource_files("gazetteer", params)[0]) if gaz_file else None,
-        str(resource_files("block_phrases", params)[0]),
+    cache = ctx.cache if ctx is not None else None
+    setup = Setup(
+        max_bytes=int(float(p_ing["max_file_mb"]) * 1e6),
+        rules_cfg=yaml.safe_load(resource_files("cleaning_rules", params)[0].read_text(encoding="utf-8")),
+        p_ing=dict(p_ing),
+        genres=yaml.safe_load(resource_files("genres", params)[0].read_text(encoding="utf-8")),
+        place_params=p_places,
+        gazetteer=(
+            str(resource_files("gazetteer", params)[0]) if gaz_file else None,
+            str(resource_files("block_phrases", params)[0]),
+        ),
+        audit_rules=AuditRules.load(resource_files("audit_rules", params)[0]),
+        params={"audit": dict(params["audit"]), "seed": params["seed"]},
+        clean_key=ctx.recipe("clean", only=CLEAN_VERSION) if ctx is not None else None,
+        place_key=ctx.recipe("places", only=PLACE_VERSION) if ctx is not None else None,
+        minhash_key=ctx.recipe("minhash", only=MINHASH_VERSION) if ctx is not None else None,
     )
-    if cache is not None and key is None:
-        raise ValueError("ingest_corpus: a cache needs its key recipe")
-    looked_up = [_cached_file(p, r, max_bytes, key, cache) for p, r in zip(files, rels, strict=False)]
-    processed = [hit for hit, _ in looked_up]
-    misses = [i for i, res in enumerate(processed) if res is None]
-    n_jobs = params.get("n_jobs", -1) if len(misses) > 8 else 1  # workers only pay off for real work
-    computed = parallel_map(
-        _process_file,
-        ((files[i], rels[i], max_bytes, rules_cfg, looked_up[i][1], cache) for i in misses),
+    by_file: dict[str, dict[str, dict]] = {}
+    for k, v in lookup.items():  # manifest rows by the file they belong to (a table's rows are file#n)
+        by_file.setdefault(k.split("#")[0], {})[k] = v
+    n_jobs = params.get("n_jobs", -1) if len(files) > 8 else 1  # workers only pay off for real work
+    results = parallel_map(
+        _ingest_file,
+        ((path, rel, setup, cache, by_file.get(rel, {})) for path, rel in zip(files, rels, strict=True)),
         n_jobs=n_jobs,
     )
-    for i, res in zip(misses, computed, strict=False):
-        processed[i] = res
-    raw_docs: list[tuple[RawDoc, str]] = []
-    cleaned = []
-    for pairs, sha, probs in processed:
-        problems += probs
-        raw_docs += [(d, sha) for d, _ in pairs]
-        cleaned += [c for _, c in pairs]
-
-    records, report_rows, seen_ids = [], [], set()
-    seen_text: dict[str, str] = {}
     findings: list[Finding] = []
-    for (doc, sha), res in zip(raw_docs, cleaned, strict=False):
-        refused, notes, check = _text_problems(doc, res, p_ing)
-        problems += notes
-        if refused is not None or isinstance(res, str):
-            problems.append(Problem(doc.source_file, "skipped", refused or str(res)))
-            if check:
-                row = lookup.get(doc.source_file, {})
-                skipped_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
-                findings.append(Finding(skipped_id, check, "error", f"not kept: {refused}", doc.source_file))
-            continue
-        same = hashlib.sha1(re.sub(r"\s+", "", res.text).encode("utf-8")).hexdigest()
-        if same in seen_text:
-            problems.append(Problem(doc.source_file, "duplicate", f"same text as {seen_text[same]}; kept that one"))
-            continue
-        seen_text[same] = doc.source_file
-        row = lookup.get(doc.source_file, {})
-        doc = _with_checked_date(doc, problems)
-        rec = build_document(doc, res, sha, row, gaz, genres, p_places, cache, key)
-        doc_id = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
-        if doc_id in seen_ids:
-            doc_id = doc.source_file
-        seen_ids.add(doc_id)
-        rec["doc_id"] = doc_id
-        if check:
-            findings.append(Finding(doc_id, check, "warning", notes[-1].message, doc.source_file))
-        repairs = {k: res.counts.get(k, 0) for k in ("wrap_space", "restore_break")}
-        repairs["broken_line"] = sum(1 for r in res.removals if r.rule == "broken_line")
-        found = check_document(rec, repairs, audit_rules, gaz)
-        apply_errors(rec, found)  # a place or year the text contradicts is left empty
-        findings += found
-        records.append(rec)
-        n_in, n_out = len(doc.raw_text), len(res.text)
-        for r in res.removals:
-            report_rows.append(
-                [doc_id, doc.source_file, n_in, n_out, r.rule, r.raw_start, r.raw_end, len(r.text), r.text]
-            )
-        for rule, n in sorted(res.counts.items()):
-            report_rows.append([doc_id, doc.source_file, n_in, n_out, rule, None, None, n, None])
-        if not res.removals and not res.counts:
-            report_rows.append([doc_id, doc.source_file, n_in, n_out, None, None, None, 0, None])
-
-    documents = pd.DataFrame(records, columns=DOC_COLUMNS)
-    documents["year"] = documents["year"].astype("Int64")
-    documents["n_chars"] = documents["n_chars"].astype("int64")
-    documents = documents.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    signatures = {}
-    for r in documents.itertuples():  # the costly part of the duplicate check, cached per text
-        if cache is None:
-            signatures[r.doc_id] = signature(r.text, params)
-            continue
-        k = key("minhash", r.text, only=MINHASH_VERSION)
-        hit = cache.get_json("minhash", k)
-        signatures[r.doc_id] = hit if hit is not None else signature(r.text, params)
-        if hit is None:
-            cache.put_json("minhash", k, signatures[r.doc_id])
-    quality, documents = audit_corpus(documents, findings, params, audit_rules, signatures)
-    report = pd.DataFrame(report_rows, columns=REPORT_COLUMNS)
-    report["raw_start"] = report["raw_start"].astype("Int64")
-    report["raw_end"] = report["raw_end"].astype("Int64")
-    report = report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last").reset_index(
-        drop=True
-    )
-    log = pd.DataFrame([[p.source_file, p.status, p.message] for p in problems], columns=LOG_COLUMNS)
-    log = log.sort_values(["source_file", "status"], kind="stable").reset_index(drop=True)
-    for p in sorted(problems, key=lambda p: p.source_file):
-        print(f"{p.source_file}: {p.status}: {p.message}", file=sys.stderr)
+    light: list[dict] = []  # what stays in memory per document
+    signatures: dict[str, list[int]] = {}
+    seen_ids: set[str] = set()
+    seen_text: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix=".ingest-", dir=out if out.is_dir() else None) as spill:
+        for res in results:
+            problems += res["problems"]
+            if ctx is not None:
+                for kind, ks in res["keys"].items():
+                    ctx.used(kind, ks)
+            for entry in res["docs"]:
+                src = entry["source_file"]
+                problems += entry["notes"]
+                if "refused" in entry:
+                    problems.append(Problem(src, "skipped", entry["refused"]))
+                    if entry["check"]:
+                        skipped_id = entry["doc_id"] or _doc_id(src)
+                        findings.append(
+                            Finding(skipped_id, entry["check"], "error", f"not kept: {entry['refused']}", src)
+                        )
+                    continue
+                if entry["same"] in seen_text:
+                    problems.append(
+                        Problem(src, "duplicate", f"same text as {seen_text[entry['same']]}; kept that one")
+                    )
+                    continue
+                seen_text[entry["same"]] = src
+                problems += entry["date_notes"]
+                rec = entry["rec"]
+                given = rec["doc_id"]
+                doc_id = src if given in seen_ids else given
+                seen_ids.add(doc_id)
+                rec["doc_id"] = doc_id
+                if entry["check"]:
+                    findings.append(Finding(doc_id, entry["check"], "warning", entry["notes"][-1].message, src))
+                findings += [replace(f, doc_id=doc_id) if f.doc_id != doc_id else f for f in entry["found"]]
+                signatures[doc_id] = entry["signature"]
+                name = f"{len(light):08d}.json"
+                Path(spill, name).write_text(
+                    json.dumps({"rec": rec, "report": entry["report"]}, ensure_ascii=False), encoding="utf-8"
+                )
+                light.append({"doc_id": doc_id, "n_chars": rec["n_chars"], "genre": rec["genre"], "_spill": name})
+        log = pd.DataFrame([[p.source_file, p.status, p.message] for p in problems], columns=LOG_COLUMNS)
+        log = log.sort_values(["source_file", "status"], kind="stable").reset_index(drop=True)
+        if not light or (strict and (log.status == "skipped").any()):
+            _say_problems(problems)  # nothing is written: the tables of an earlier run stay as they were
+            return {"documents": len(light), "counted": 0, "log": log, "quality": None, "written": False}
+        documents = pd.DataFrame(light).sort_values("doc_id", kind="stable").reset_index(drop=True)
+        quality, documents = audit_corpus(documents, findings, params, setup.audit_rules, signatures)
+        schema, batch = document_schema(), int(params.get("batch_documents", 64))
+        with (
+            catalog.TableWriter(out, "documents", schema) as dw,
+            catalog.CsvWriter(out, "cleaning_report", REPORT_COLUMNS) as rw,
+        ):
+            for i in range(0, len(documents), batch):
+                part = documents.iloc[i : i + batch]
+                spilled = [json.loads(Path(spill, f).read_text(encoding="utf-8")) for f in part["_spill"]]
+                frame = pd.DataFrame([x["rec"] for x in spilled], columns=DOC_COLUMNS)
+                frame["year"] = frame["year"].astype("Int64")
+                frame["flags"] = part["flags"].tolist()
+                frame["duplicate_of"] = [None if pd.isna(x) else x for x in part.duplicate_of]
+                frame["counted"] = part.counted.tolist()
+                dw.write(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+                rows = [[d, *r] for d, x in zip(part.doc_id, spilled, strict=True) for r in x["report"]]
+                report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+                report["raw_start"] = report["raw_start"].astype("Int64")
+                report["raw_end"] = report["raw_end"].astype("Int64")
+                rw.write(report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last"))
+    catalog.write_artifact(log, out, "ingest_log", bom=True)
+    catalog.write_artifact(quality, out, "quality_report", bom=True)
+    _say_problems(problems)
     for f in quality[quality.severity != "info"].itertuples():
         if f.check not in ("not_chinese", "too_short"):  # those two are in the lines above
             print(f"{f.doc_id}: audit {f.check} ({f.severity}): {f.message}", file=sys.stderr)
-    return documents, report, log, quality
+    return {
+        "documents": len(documents),
+        "counted": int(documents.counted.sum()),
+        "log": log,
+        "quality": quality,
+        "written": True,
+    }
+
+
+def _say_problems(problems: list[Problem]) -> None:
+    for p in sorted(problems, key=lambda p: p.source_file):
+        print(f"{p.source_file}: {p.status}: {p.message}", file=sys.stderr)
+
+
+def ingest_corpus(
+    corpus: Path | str,
+    params: dict,
+    manifest_path: Path | str | None = None,
+    use_manifest: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(documents, cleaning_report, ingest_log, quality_report) of a corpus as DataFrames, sorted by doc_id /
+    source_file: :func:`ingest_to` into a temporary folder, read back (for small corpora and tests; the stage
+    writes its tables directly).  A corpus with nothing readable gives empty tables and the log."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
+        res = ingest_to(tmp, corpus, params, manifest_path, use_manifest)
+        if not res["written"]:
+            empty = pd.DataFrame(columns=[*DOC_COLUMNS, "flags", "duplicate_of", "counted"])
+            return empty, pd.DataFrame(columns=REPORT_COLUMNS), res["log"], pd.DataFrame()
+        docs, report, log, quality = (
+            catalog.read_artifact(tmp, n) for n in ("documents", "cleaning_report", "ingest_log", "quality_report")
+        )
+        return docs, report, log, quality

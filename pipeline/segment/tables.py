@@ -35,6 +35,27 @@ def _sentence_types():
     }
 
 
+def sentence_schema():
+    import pyarrow as pa
+
+    return pa.schema([("doc_id", pa.string()), *_sentence_types().items()])
+
+
+def token_schema():
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("sent_id", pa.int64()),
+            ("token", pa.string()),
+            ("pos", pa.string()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+        ]
+    )
+
+
 def segment_document(
     doc_id: str,
     text: str,

@@ -1,0 +1,88 @@
+"""One batch of documents coded: what a worker does in the themes stage.
+
+A worker reads the sentences and tokens of its documents from the segment stage's tables (only the row groups
+that hold them), runs the codebook's rules and the classifier, and returns each document's items as an Arrow
+table of :func:`item_schema` — the form they are cached and written in, so that a document coded now and one read
+from the cache give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
+
+TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
+
+
+@lru_cache(maxsize=1)
+def item_schema():
+    """The Arrow schema of theme items, with the pandas metadata that reads ``item_start``/``item_end`` back as
+    nullable integers."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from .rules import ITEM_COLUMNS
+
+    text = pa.string()
+    types = {
+        "score": pa.float64(),
+        "start": pa.int64(),
+        "end": pa.int64(),
+        "item_start": pa.int64(),
+        "item_end": pa.int64(),
+        "sent_id": pa.int64(),
+        "section_path": pa.list_(pa.string()),
+    }
+    template = pd.DataFrame(
+        {
+            c: (
+                pd.array([1], dtype="Int64")
+                if c in ("item_start", "item_end")
+                else [[""]]
+                if c == "section_path"
+                else [0.5]
+                if c == "score"
+                else [1]
+                if c in types
+                else pd.array([""], dtype=object)
+            )
+            for c in ITEM_COLUMNS
+        }
+    )
+    meta = pa.Schema.from_pandas(template, preserve_index=False).metadata
+    return pa.schema([(c, types.get(c, text)) for c in ITEM_COLUMNS], metadata=meta)
+
+
+def to_arrow(items):
+    """A DataFrame of items (ITEM_COLUMNS) as an Arrow table of :func:`item_schema`."""
+    import pyarrow as pa
+
+    schema = item_schema()
+    return pa.Table.from_pandas(items[schema.names], schema=schema, preserve_index=False).replace_schema_metadata(
+        schema.metadata
+    )
+
+
+def code_documents(
+    out_dir: str,
+    doc_ids: list[str],
+    codebook,
+    lexicon: str,
+    model,
+    threshold: float,
+    labelled: AbstractSet[str],
+) -> list[tuple[str, object]]:
+    """[(doc_id, items as an Arrow table)] for ``doc_ids`` (sorted), read from the tables in ``out_dir``."""
+    from .. import catalog
+    from .rules import add_model_items, dictionary_pos, extract_items
+
+    sentences = catalog.read_artifact_rows(out_dir, "sentences", doc_ids)
+    tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
+    items = extract_items(sentences, tokens, codebook, dictionary_pos(lexicon))
+    items = add_model_items(items, sentences, model, codebook, threshold, labelled)
+    import pyarrow.compute as pc
+
+    whole = to_arrow(items.reset_index(drop=True))
+    # each document's own compact table (a filter copies; a slice would carry the whole chunk's buffers with it
+    # into the cache, through the pipe and into memory)
+    return [(d, whole.filter(pc.equal(whole["doc_id"], d))) for d in doc_ids]

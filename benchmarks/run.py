@@ -255,21 +255,19 @@ def same_artifacts(a: Path, b: Path) -> tuple[bool, list[str]]:
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
-    """Terminate the processes started here (and what they started), killing those that do not stop."""
-    family: list[psutil.Process] = []
-    for p in procs:
-        try:
-            ps = psutil.Process(p.pid)
-            family += [ps, *ps.children(recursive=True)]
-        except psutil.Error:
-            pass
+    """Stop the processes started here, last started first (the workers before their scheduler), with what they
+    started; kill those that do not stop."""
     for p in reversed(procs):
+        family: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            ps = psutil.Process(p.pid)
+            family = [ps, *ps.children(recursive=True)]
         if p.poll() is None:
             p.terminate()
-    _, alive = psutil.wait_procs(family, timeout=15)
-    for p in alive:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
+        _, alive = psutil.wait_procs(family, timeout=15)
+        for q in alive:
+            with contextlib.suppress(psutil.Error):
+                q.kill()
 
 
 def dask_run(corpus: Path, tmp: Path, local_out: Path, env: dict, logs: Path) -> dict:
@@ -627,32 +625,39 @@ def run_scale(scale: int, args, files: list[Path], tmp: Path, env: dict, res: di
     run = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(out)]
     r = measure(run, env, logs, f"cold-x{scale}")
     cold = row("cold", r, stages=stage_seconds(r["stdout"], out) if r["ok"] else None)
+    if not cold["ok"]:
+        # a warm run after a failed cold one would be a second cold attempt, and an edit has nothing to update
+        skipped = "warm run, Dask run and edit" if scale == 1 else "warm run"
+        print(f"    {skipped}: skipped, the cold run failed", flush=True)
+        if scale == 1 and not args.skip_dask:
+            res["dask"] = {"ok": False, "error": "the local cold run failed: nothing to compare"}
+        return
     r = measure(run, env, logs, f"warm-x{scale}")
     row("warm", r, stages=stage_seconds(r["stdout"], out) if r["ok"] else None)
-
     if scale == 1:
-        if not args.skip_extras and cold["ok"]:
-            print("    extras: audit share, fast engine vs jieba …", flush=True)
-            res["extras"] = extras(out, cold["seconds"], env)
-        if not args.skip_dask:
-            if cold["ok"]:
-                print("    dask: scheduler + 2 workers …", flush=True)
-                d = dask_run(corpus, here, out, env, logs)
-                res["dask"] = d
-                if "seconds" in d:
-                    row("dask", d, stages=d.get("stages"))
-                    if d.get("ok"):
-                        diff = d["differing_files"]
-                        print(f"    dask artifacts identical to local: {d['identical_to_local']}", flush=True)
-                        if diff:
-                            print(f"    differing: {', '.join(diff[:10])}", flush=True)
-            else:
-                res["dask"] = {"ok": False, "error": "the local cold run failed: nothing to compare"}
-        victim = sorted((corpus / "raw").glob("*.txt"))[0]
-        with open(victim, "a", encoding="utf-8") as f:
-            f.write("\n补充一句。\n")
-        r = measure(run, env, logs, "one-edit-x1")
-        row("one edit", r, stages=stage_seconds(r["stdout"], out) if r["ok"] else None, edited=victim.name)
+        at_1x(args, corpus, out, run, env, logs, res, row, cold)
+
+
+def at_1x(args, corpus: Path, out: Path, run: list[str], env: dict, logs: Path, res: dict, row, cold: dict) -> None:
+    """What is measured on the 1x corpus only: the extras, the Dask run, and one document edited."""
+    if not args.skip_extras:
+        print("    extras: audit share, fast engine vs jieba …", flush=True)
+        res["extras"] = extras(out, cold["seconds"], env)
+    if not args.skip_dask:
+        print("    dask: scheduler + 2 workers …", flush=True)
+        d = dask_run(corpus, corpus.parent, out, env, logs)
+        res["dask"] = d
+        if "seconds" in d:
+            row("dask", d, stages=d.get("stages"))
+        if d.get("ok"):
+            print(f"    dask artifacts identical to local: {d['identical_to_local']}", flush=True)
+            if d["differing_files"]:
+                print(f"    differing: {', '.join(d['differing_files'][:10])}", flush=True)
+    victim = sorted((corpus / "raw").glob("*.txt"))[0]
+    with open(victim, "a", encoding="utf-8") as f:
+        f.write("\n补充一句。\n")
+    r = measure(run, env, logs, "one-edit-x1")
+    row("one edit", r, stages=stage_seconds(r["stdout"], out) if r["ok"] else None, edited=victim.name)
 
 
 def main() -> int:
@@ -694,6 +699,7 @@ def main() -> int:
         "corpora": {},
         "rows": [],
     }
+    started = time.perf_counter()
     try:
         print("first use: training the classifier on a tiny corpus (untimed warm-up) …", flush=True)
         tiny = tmp / "warmup"
@@ -720,13 +726,14 @@ def main() -> int:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print(f"kept {tmp}")
+    res["total_seconds"] = round(time.perf_counter() - started, 1)
     res["stage_names"] = list(dict.fromkeys(s for r in res["rows"] for s in (r.get("stages") or {})))
     res["targets"] = targets(res["rows"], [s for s in args.scales if s in res["corpora"]], res.get("dask"))
     res["markdown"] = markdown(res)
     print_report(res)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nfigures: {args.json}")
+    print(f"\nbenchmark took {res['total_seconds'] / 60:.1f} min; figures: {args.json}")
     return 0
 
 

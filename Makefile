@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORPUS ?= corpus
 OUT ?= outputs
 
-.PHONY: help install run data notebooks export test test-fast lint format bench clean-outputs
+.PHONY: help install run data notebooks export test test-fast lint format model bench clean-outputs
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -55,6 +55,9 @@ format: install  ## ruff format + ruff check --fix (notebooks through their .py,
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix . || true  # what cannot be fixed automatically is listed; `make lint` fails on it
 	$(VENV)/bin/jupytext --quiet --to ipynb --update notebooks/[0-9][0-9]_*.py
+
+model: install  ## train the classifier for the packaged labels and ship it (after changing labels or lexicon)
+	$(PY) tools/ship_model.py
 
 bench: install  ## speed and memory figures (benchmarks/)
 	$(PY) benchmarks/run.py

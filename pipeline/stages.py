@@ -154,23 +154,25 @@ def segment(ctx: Context) -> dict:
                         tables[kind] = table
                 bar.update()
             for kind in tables:
-                if tables[kind] is None:
-                    tables[kind] = ctx.cache.get(kind, k[kind])
-                    if tables[kind] is None:  # removed since it was looked up: make it again here
-                        _, s_df, t_df = segment_document(
-                            *next(_missing_texts(ctx, {doc_id})),
-                            kind == "sentences",
-                            kind == "tokens",
-                            str(lexicon),
-                            p["engine"],
-                            bool(p["pos"]),
-                            int(p["heading_max_chars"]),
-                            int(p["lead_max_chars"]),
-                        )
-                        tables[kind] = s_df if kind == "sentences" else t_df
-                        ctx.cache.put(kind, k[kind], tables[kind])
-                pending[kind].append(tables[kind])
-                counts[kind] += tables[kind].num_rows
+                table = tables[kind] if tables[kind] is not None else ctx.cache.get(kind, k[kind])
+                if table is None:  # removed since it was looked up: make it again here
+                    d, text, title = next(_missing_texts(ctx, {doc_id}))
+                    made = segment_document(
+                        d,
+                        text,
+                        title,
+                        kind == "sentences",
+                        kind == "tokens",
+                        str(lexicon),
+                        p["engine"],
+                        bool(p["pos"]),
+                        int(p["heading_max_chars"]),
+                        int(p["lead_max_chars"]),
+                    )
+                    table = made[1] if kind == "sentences" else made[2]
+                    ctx.cache.put(kind, k[kind], table)
+                pending[kind].append(table)
+                counts[kind] += table.num_rows
             if n % batch == 0 or n == len(keys):
                 sw.write(pa.concat_tables(pending["sentences"]))
                 tw.write(pa.concat_tables(pending["tokens"]))
@@ -212,9 +214,18 @@ def model_key(ctx: Context, codebook, label_files: list[Path]) -> str:
     )[:32]
 
 
+def shipped_model_path(key: str) -> Path:
+    """Where the package keeps the classifier trained for its own labels (``make model`` writes it): a new user
+    with the packaged labels never trains.  Part of the package, so loaded like its code."""
+    from .config import RESOURCES
+
+    return RESOURCES / "models" / f"{key}.joblib"
+
+
 def theme_model(ctx: Context, codebook):
     """The sentence classifier for these labels, seed and lexicon, trained once per user: from the model store
-    (:func:`pipeline.catalog.model_store`) with its cross-validated metrics, or trained now and kept there.
+    (:func:`pipeline.catalog.model_store`) with its cross-validated metrics, else the one shipped for the packaged
+    labels (:func:`shipped_model_path`), else trained now and kept in the store.
     The metrics go to data/classifier_metrics.csv either way."""
     import pandas as pd
 
@@ -228,6 +239,11 @@ def theme_model(ctx: Context, codebook):
     path = catalog.model_store() / f"{key}.joblib"
     metrics_path = path.with_name(f"{key}.metrics.csv")
     model = catalog.load_model(path) if path.exists() and metrics_path.exists() else None
+    shipped = shipped_model_path(key)
+    if model is None and shipped.exists():  # trained for the packaged labels, shipped with the package
+        import joblib
+
+        model, metrics_path = joblib.load(shipped), shipped.with_name(f"{key}.metrics.csv")
     if model is not None:
         metrics = pd.read_csv(metrics_path, encoding="utf-8-sig")
     else:

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import compare, runner
@@ -207,7 +208,7 @@ def test_notebooks_read_the_stopwords_and_codebook_of_the_run(small, tmp_path):
 
     def top_term() -> tuple[str, set]:
         ctx = setup(out, tmp_path / "figs")
-        counts = compare.term_counts(ctx.tokens, ctx.stopwords).sum()
+        counts = ctx.term_counts(ctx.stopwords).sum()
         return str(counts.idxmax()), {t.label_en for t in ctx.codebook.themes.values()}
 
     term, labels = top_term()
@@ -240,3 +241,50 @@ def test_the_classifier_is_trained_once_per_user_not_per_output_folder(small, tm
     labels.write_text(labels.read_text(encoding="utf-8").replace(",none,A", ",measure,A", 1), encoding="utf-8")
     run(corpus, tmp_path / "c", p, use_manifest=False)
     assert len(fits) == 2
+
+
+def test_the_shipped_classifier_is_the_one_for_the_packaged_labels(params, tmp_path):
+    """The package ships the classifier its own labels, lexicon and code make (``make model`` writes it): when
+    one of those changes, this fails until the model is trained again."""
+    from pipeline.stages import model_key, shipped_model_path, stage_context
+    from pipeline.themes.codebook import load_codebook
+
+    ctx = stage_context("themes", tmp_path, params)
+    key = model_key(ctx, load_codebook(ctx.resource("codebook")), list(resource_files("labels", params)))
+    assert shipped_model_path(key).exists(), "the shipped classifier is stale: run `make model` and commit it"
+
+
+def test_a_new_user_with_the_packaged_labels_never_trains(params, tmp_path, monkeypatch):
+    """An empty model store (a new user, a new machine) and the packaged labels: the run uses the shipped
+    classifier, and reports its cross-validated metrics, without fitting anything."""
+    from pipeline.themes import classifier
+
+    monkeypatch.setenv("PIPELINE_MODEL_STORE", str(tmp_path / "empty-store"))
+
+    def refuse(*a, **k):
+        raise AssertionError("trained a classifier although the package ships one for these labels")
+
+    monkeypatch.setattr(classifier, "train", refuse)
+    monkeypatch.setattr(classifier, "cross_validate", refuse)
+    corpus = tmp_path / "c"
+    (corpus / "raw").mkdir(parents=True)
+    shutil.copy(ROOT / "corpus" / "raw" / SEEDS[0], corpus / "raw" / "x.txt")
+    run(corpus, tmp_path / "out", params, use_manifest=False)
+    metrics = pd.read_csv(tmp_path / "out" / "data" / "classifier_metrics.csv", encoding="utf-8-sig")
+    assert metrics.labelled_sentences.iloc[0] > 500 and "macro" in set(metrics.label)
+
+
+def test_term_counts_read_in_pieces_equal_the_whole_table(small, tmp_path):
+    """The notebooks count terms a slice of the tokens table at a time (a national corpus's tokens never fit in
+    memory): the counts per document and per city equal those of the whole table, whatever the slice."""
+    from pipeline.report.notebook import setup
+
+    corpus, p, _ = small
+    out = tmp_path / "out"
+    run(corpus, out, p, use_manifest=False)
+    ctx = setup(out, tmp_path / "figs")
+    for group in (None, ctx.groups()):
+        whole = compare.term_counts(ctx.tokens, ctx.term_stopwords(), group)
+        assert len(whole.columns) > 500
+        for rows in (997, 10_000_000):
+            assert ctx.term_counts(group=group, rows=rows).equals(whole)

@@ -44,7 +44,6 @@ class Context:
     codebook: Codebook
     documents: pd.DataFrame
     sentences: pd.DataFrame
-    tokens: pd.DataFrame
     items: pd.DataFrame
     matrix: pd.DataFrame
     stopwords: frozenset
@@ -81,6 +80,36 @@ class Context:
     def groups(self) -> pd.Series:
         """doc_id → the document's group (``group_by``)."""
         return compare.groups(self.documents, self.group_by)
+
+    @property
+    def tokens(self) -> pd.DataFrame:
+        """Every token of the chosen documents (a large table on a large corpus: the suite itself only counts terms,
+        with :meth:`term_counts`, which never holds it)."""
+        ids = set(self.documents.doc_id)
+        t = catalog.read_artifact(self.data_dir, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
+        return t[t.doc_id.isin(ids)].reset_index(drop=True)
+
+    def term_counts(
+        self, stopwords: frozenset | None = None, group: pd.Series | None = None, rows: int = 1_000_000
+    ) -> pd.DataFrame:
+        """:func:`pipeline.compare.term_counts` of the chosen documents, read from the tokens table ``rows`` rows
+        at a time (counts add up over any split of the rows): memory is set by the number of documents (or
+        groups) and terms, not by the number of tokens."""
+        stop = self.term_stopwords() if stopwords is None else stopwords
+        ids = set(self.documents.doc_id)
+        total: pd.DataFrame | None = None
+        for part in catalog.iter_artifact(self.data_dir, "tokens", ["doc_id", "token"], rows=rows):
+            part = part[part.doc_id.isin(ids)]
+            if part.empty:
+                continue
+            counts = compare.term_counts(part, stop, group)
+            total = counts if total is None else total.add(counts, fill_value=0)
+        if total is None:
+            return compare.term_counts(pd.DataFrame({"doc_id": [], "token": []}, dtype=str), stop, group)
+        name = total.index.name
+        total = total.fillna(0).astype("int64").sort_index()
+        total.index.name = name
+        return total[sorted(total.columns)]
 
     def term_stopwords(self) -> frozenset:
         """Stopwords of the term statistics: the run's list, and the place names and report boilerplate when
@@ -156,9 +185,8 @@ def setup(
         raise ParameterError(f"unknown group_by '{group_by}'; valid values: {', '.join(valid_groups)}")
     keep = documents if not chosen_cities else documents[documents.city.isin(chosen_cities)]
     ids = set(keep.doc_id)
-    sentences = catalog.read_artifact(data_dir, "sentences")
-    tokens = catalog.read_artifact(data_dir, "tokens", columns=["doc_id", "sent_id", "token", "start", "end"])
-    items = catalog.read_artifact(data_dir, "themes")
+    sentences = catalog.read_artifact_rows(data_dir, "sentences", ids)
+    items = catalog.read_artifact_rows(data_dir, "themes", ids)
     matrix = pd.read_csv(catalog.artifact_path(data_dir, "theme_matrix"), encoding="utf-8-sig")
     if chosen_cities:
         matrix = matrix[matrix.city.isin(chosen_cities)]
@@ -177,9 +205,8 @@ def setup(
         int(seed),
         cb,
         keep.reset_index(drop=True),
-        sentences[sentences.doc_id.isin(ids)].reset_index(drop=True),
-        tokens[tokens.doc_id.isin(ids)].reset_index(drop=True),
-        items[items.doc_id.isin(ids) & items.theme.isin(chosen_themes)].reset_index(drop=True),
+        sentences.reset_index(drop=True),
+        items[items.theme.isin(chosen_themes)].reset_index(drop=True),
         matrix.reset_index(drop=True),
         stopwords,
         group_by,
@@ -321,7 +348,7 @@ def _reference_text(ctx: Context, targets: list[str], refs: list[str], all_group
 def keyness(ctx: Context, target, reference=None, top_n: int | None = None):
     """Log-odds (informative Dirichlet prior) of the target group(s) against the reference group(s) (default:
     all others), top terms each way; the axis says against what."""
-    counts = compare.term_counts(ctx.tokens, ctx.term_stopwords(), ctx.groups())
+    counts = ctx.term_counts(group=ctx.groups())
     targets = [target] if isinstance(target, str) else list(target)
     refs = [] if not reference else ([reference] if isinstance(reference, str) else list(reference))
     for g in targets + refs:
@@ -436,7 +463,7 @@ def city_theme_heatmap(ctx: Context, quantile: float = 0.95):
 def similarity(ctx: Context, basis: str = "tfidf"):
     """Similarity (cosine) of the groups over TF-IDF of terms or over theme profiles, as a dendrogram."""
     if basis == "tfidf":
-        counts = compare.term_counts(ctx.tokens, ctx.term_stopwords(), ctx.groups())
+        counts = ctx.term_counts(group=ctx.groups())
         sim = compare.cosine_similarity_table(compare.tfidf_matrix(counts))
         title = _zh(
             ctx,
@@ -514,7 +541,7 @@ def cooccurrence(ctx: Context, max_nodes: int = 30):
 
 def topic_prevalence(ctx: Context, n_topics: int = 5):
     """NMF topics of the groups' terms; rows ordered by their main topic, then its share."""
-    counts = compare.term_counts(ctx.tokens, ctx.term_stopwords(), ctx.groups())
+    counts = ctx.term_counts(group=ctx.groups())
     counts = counts.loc[:, (counts > 0).sum(axis=0) >= min(2, len(counts))]
     terms, prev = compare.topics(counts, min(n_topics, max(1, len(counts))), ctx.seed)
     top = terms[terms["rank"] <= 3].groupby("topic").term.apply(lambda s: "\n".join(ctx.short_term(t) for t in s))

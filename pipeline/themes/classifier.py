@@ -16,7 +16,7 @@ from pathlib import Path
 from ..text import norm
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=16_384)  # the labelled sentences, cut once for every fold; not every sentence a corpus scores
 def _tokens(text: str, lexicon: str) -> tuple[str, ...]:
     from ..segment.tokens import cut
 

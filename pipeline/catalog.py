@@ -152,6 +152,16 @@ def read_artifact_rows(out_dir: Path | str, name: str, doc_ids, columns: list[st
     return table.to_pandas()
 
 
+def artifact_columns(out_dir: Path | str, name: str, drop: tuple[str, ...] = ()) -> list[str]:
+    """The columns of a Parquet artifact (from its footer, without reading it), less ``drop``."""
+    import pyarrow.parquet as pq
+
+    path = artifact_path(out_dir, name)
+    if not path.exists():
+        raise ArtifactMissing(f"{path} does not exist — run `python -m pipeline run` first")
+    return [c for c in pq.read_schema(path).names if c not in drop]
+
+
 def iter_artifact(out_dir: Path | str, name: str, columns: list[str], rows: int = 256):
     """A Parquet artifact ``rows`` rows at a time, as DataFrames: a whole table is never in memory."""
     import pyarrow.parquet as pq

@@ -22,6 +22,9 @@ def _codebook(params: dict):
     return load_codebook(resource_files("codebook", params)[0])
 
 
+TEXT_COLUMNS = ("text", "text_original")
+
+
 def command_train(out: Path, params: dict) -> dict:
     """Cross-validate and train the classifier on every label file; print the metrics."""
     codebook = _codebook(params)
@@ -111,7 +114,10 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None, lang: s
         what = list(EXPORTS)
     catalog.check_generation(out)  # exports are built only from the tables of one finished run
     codebook = _codebook(params)
-    documents = catalog.read_artifact(out, "documents")
+    # the texts only for the REFI-QDA project, which carries them; the other exports read the metadata
+    documents = catalog.read_artifact(
+        out, "documents", None if "qdpx" in what else catalog.artifact_columns(out, "documents", drop=TEXT_COLUMNS)
+    )
     items = catalog.read_artifact(out, "themes")
     res: dict[str, object] = {}
     if "xlsx" in what or "latex" in what:

@@ -445,6 +445,7 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
     use_manifest: bool = True,
     ctx=None,
     strict: bool = False,
+    keep_report: bool = False,
 ) -> dict:
     """Read, clean, describe and audit every document of a corpus, writing documents.parquet, the cleaning report,
     the ingest log and the quality report into ``out``.
@@ -454,7 +455,9 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
     done; the tables are then written in doc_id order, ``batch_documents`` documents at a time.  Problems with
     single files are logged and do not stop the run.  With ``ctx`` (a stage context), what does not change with
     the corpus is cached.  Returns the counts, the ingest log and the quality report; nothing is written when no
-    document could be kept, or when ``strict`` and a file could not be read (``written`` is False)."""
+    document could be kept, or when ``strict`` and a file could not be read (``written`` is False).  With
+    ``keep_report`` the cleaning report is also returned as it was made (the CSV neutralises text that a
+    spreadsheet would read as a formula)."""
     import tempfile
 
     import pyarrow as pa
@@ -549,6 +552,7 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
         documents = pd.DataFrame(light).sort_values("doc_id", kind="stable").reset_index(drop=True)
         quality, documents = audit_corpus(documents, findings, params, setup.audit_rules, signatures)
         schema, batch = document_schema(), int(params.get("batch_documents", 64))
+        kept: list[pd.DataFrame] = []
         with (
             catalog.TableWriter(out, "documents", schema) as dw,
             catalog.CsvWriter(out, "cleaning_report", REPORT_COLUMNS) as rw,
@@ -566,7 +570,10 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
                 report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
                 report["raw_start"] = report["raw_start"].astype("Int64")
                 report["raw_end"] = report["raw_end"].astype("Int64")
-                rw.write(report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last"))
+                report = report.sort_values(["doc_id", "raw_start", "rule"], kind="stable", na_position="last")
+                rw.write(report)
+                if keep_report:
+                    kept.append(report)
     catalog.write_artifact(log, out, "ingest_log", bom=True)
     catalog.write_artifact(quality, out, "quality_report", bom=True)
     _say_problems(problems)
@@ -579,6 +586,7 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
         "log": log,
         "quality": quality,
         "written": True,
+        "report": pd.concat(kept, ignore_index=True) if kept else None,
     }
 
 
@@ -599,11 +607,9 @@ def ingest_corpus(
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-        res = ingest_to(tmp, corpus, params, manifest_path, use_manifest)
+        res = ingest_to(tmp, corpus, params, manifest_path, use_manifest, keep_report=True)
         if not res["written"]:
             empty = pd.DataFrame(columns=[*DOC_COLUMNS, "flags", "duplicate_of", "counted"])
             return empty, pd.DataFrame(columns=REPORT_COLUMNS), res["log"], pd.DataFrame()
-        docs, report, log, quality = (
-            catalog.read_artifact(tmp, n) for n in ("documents", "cleaning_report", "ingest_log", "quality_report")
-        )
-        return docs, report, log, quality
+        docs, log, quality = (catalog.read_artifact(tmp, n) for n in ("documents", "ingest_log", "quality_report"))
+        return docs, res["report"], log, quality

@@ -226,3 +226,21 @@ def test_the_audit_reaches_the_notebook_the_workbook_and_the_report(tmp_path, pa
     assert any(row[0].value == "合肥" for row in sheet.iter_rows(min_row=2))
     index = catalog.artifact_path(out, "report").read_text(encoding="utf-8")
     assert "Corpus audit" in index and "State Council" in index
+
+
+def test_a_group_of_near_duplicates_gives_one_line_per_document():
+    """Twenty copies of one report are twenty lines of the quality report, not one per pair (380): each copy names
+    the document it is counted as, and that one names its copies."""
+    from itertools import combinations
+
+    from pipeline.ingest.audit import duplicate_groups, near_duplicate_findings
+
+    docs = [f"copy{k:02d}" for k in range(20)]
+    pairs = [(a, b, 0.95) for a, b in combinations(docs, 2)]
+    n_chars = {d: 1000 + (50 if d == "copy07" else 0) for d in docs}
+    counted_by = duplicate_groups(pairs, n_chars)
+    found = near_duplicate_findings(pairs, counted_by)
+    assert len(found) == 20 and {f.doc_id for f in found} == set(docs)
+    kept = [f for f in found if f.doc_id == "copy07"]
+    assert len(kept) == 1 and "copy00" in kept[0].message and "14 more" in kept[0].message
+    assert all("counted once, as copy07" in f.message for f in found if f.doc_id != "copy07")

@@ -288,3 +288,53 @@ def test_term_counts_read_in_pieces_equal_the_whole_table(small, tmp_path):
         assert len(whole.columns) > 500
         for rows in (997, 10_000_000):
             assert ctx.term_counts(group=group, rows=rows).equals(whole)
+
+
+def test_tables_are_written_a_batch_of_documents_at_a_time(tmp_path, params):
+    """batch_documents sets how many documents a stage holds at once: each batch is one row group of every table;
+    what the tables hold does not depend on it (the CSV tables are the same bytes)."""
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "c" / "raw"
+    corpus.mkdir(parents=True)
+    for name in sorted((ROOT / "corpus" / "raw").glob("*.txt")):
+        shutil.copy(name, corpus / name.name)
+    n_docs = len(list(corpus.iterdir()))
+    outs = {}
+    for batch in (2, 64):
+        p = {**params, "batch_documents": batch}
+        outs[batch] = tmp_path / f"out{batch}"
+        run(tmp_path / "c", outs[batch], p, use_manifest=False)
+        for table in ("documents", "sentences", "tokens", "themes"):
+            groups = pq.ParquetFile(outs[batch] / "data" / f"{table}.parquet").num_row_groups
+            assert groups == -(-n_docs // batch), (table, batch, groups)
+    for table in ("documents", "sentences", "tokens", "themes"):
+        a, b = (pd.read_parquet(outs[k] / "data" / f"{table}.parquet") for k in (2, 64))
+        pd.testing.assert_frame_equal(a, b)
+    for rel in ("tables/theme_items.csv", "tables/theme_matrix.csv", "data/cleaning_report.csv"):
+        assert (outs[2] / rel).read_bytes() == (outs[64] / rel).read_bytes(), rel
+
+
+def test_a_worker_reads_only_the_row_groups_of_its_documents(tmp_path, params, monkeypatch):
+    """The rows of a few documents come from the row groups that hold them, never the whole table."""
+    import pyarrow.parquet as pq
+
+    from pipeline import catalog
+
+    corpus = tmp_path / "c" / "raw"
+    corpus.mkdir(parents=True)
+    for name in sorted((ROOT / "corpus" / "raw").glob("*.txt")):
+        shutil.copy(name, corpus / name.name)
+    out = tmp_path / "out"
+    run(tmp_path / "c", out, {**params, "batch_documents": 1}, use_manifest=False)
+    read: list[list[int]] = []
+    real = pq.ParquetFile.read_row_groups
+    monkeypatch.setattr(
+        pq.ParquetFile, "read_row_groups", lambda self, g, **k: read.append(list(g)) or real(self, g, **k)
+    )
+    tokens = pd.read_parquet(out / "data" / "tokens.parquet")
+    doc = sorted(tokens.doc_id.unique())[2]
+    rows = catalog.read_artifact_rows(out, "tokens", [doc], columns=["doc_id", "token", "start"])
+    assert read == [[2]]
+    expected = tokens[tokens.doc_id == doc][["doc_id", "token", "start"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows.reset_index(drop=True), expected)

@@ -560,6 +560,45 @@ def duplicate_groups(pairs: list, n_chars: dict[str, int]) -> dict[str, str]:
     return out
 
 
+def near_duplicate_findings(pairs: list, counted_by: dict[str, str]) -> list[Finding]:
+    """One line per document of a group of near duplicates (not one per pair: a report scraped from twenty sites
+    gives twenty lines, not 380): a copy names the document it is counted as, with their similarity; the document
+    counted names its copies."""
+    sims: dict[tuple[str, str], float] = {}
+    for a, b, sim in pairs:
+        sims[(a, b)] = sims[(b, a)] = sim
+    best: dict[str, float] = {}
+    for (a, _), sim in sims.items():
+        best[a] = max(best.get(a, 0.0), sim)
+    copies: dict[str, list[str]] = {}
+    out = []
+    for x in sorted(counted_by):
+        keep = counted_by[x]
+        copies.setdefault(keep, []).append(x)
+        sim = sims.get((x, keep), best[x])
+        out.append(
+            Finding(
+                x,
+                "near_duplicate",
+                "warning",
+                f"shares most of its text with {keep} (counted once, as {keep})",
+                f"similarity {sim:.3f}",
+            )
+        )
+    for keep, others in sorted(copies.items()):
+        named = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        out.append(
+            Finding(
+                keep,
+                "near_duplicate",
+                "warning",
+                f"shares most of its text with {named} (counted as this one)",
+                f"similarity {best[keep]:.3f}",
+            )
+        )
+    return out
+
+
 def audit_corpus(
     documents: pd.DataFrame,
     findings: list[Finding],
@@ -579,19 +618,7 @@ def audit_corpus(
     pairs = near_duplicates(signatures, params) if len(documents) > 1 else []
     n_chars = dict(zip(documents.doc_id, documents.n_chars, strict=True))
     counted_by = duplicate_groups(pairs, n_chars)
-    for a, b, sim in pairs:
-        for x, y in ((a, b), (b, a)):
-            keep = counted_by.get(x, x)
-            note = "counted once, as " + keep if keep != x else "counted as this one"
-            findings.append(
-                Finding(
-                    x,
-                    "near_duplicate",
-                    "warning",
-                    f"shares most of its text with {y} ({note})",
-                    f"similarity {sim:.3f}",
-                )
-            )
+    findings += near_duplicate_findings(pairs, counted_by)
     for genre, group in documents.groupby("genre"):
         if len(group) < rules.min_genre_docs:
             continue

@@ -96,14 +96,26 @@ def write_table(df, target: Path | str, bom: bool = False) -> Path:
         elif target.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
-            from .text import neutralise_formula
-
-            safe = df.copy()  # the caller's frame is not changed
-            for c in df.columns:
-                if df[c].dtype == object or str(df[c].dtype) in ("string", "str"):
-                    safe[c] = df[c].map(neutralise_formula)
+            safe = _neutralised(df)
             safe.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
     return target
+
+
+def _neutralised(df):
+    """A copy of ``df`` whose text cells a spreadsheet would run as formulas are prefixed with ' (see
+    :func:`pipeline.text.neutralise_formula`): found column by column, only those cells are changed."""
+    from .text import FORMULA_START, neutralise_formula
+
+    safe = df.copy()  # the caller's frame is not changed
+    for c in df.columns:
+        col = df[c]
+        if col.dtype == object:
+            safe[c] = col.map(neutralise_formula)  # mixed cells: only the strings
+        elif str(col.dtype) in ("string", "str"):
+            risky = col.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                safe[c] = col.where(~risky, "'" + col)
+    return safe
 
 
 def write_artifact(df: pd.DataFrame, out_dir: Path | str, name: str, bom: bool = False) -> Path:
@@ -216,12 +228,7 @@ class CsvWriter:
         return self
 
     def write(self, df) -> None:
-        from .text import neutralise_formula
-
-        safe = df[self.columns].copy()
-        for c in safe.columns:
-            if safe[c].dtype == object or str(safe[c].dtype) in ("string", "str"):
-                safe[c] = safe[c].map(neutralise_formula)
+        safe = _neutralised(df[self.columns])
         if len(safe) or self._header:
             safe.to_csv(self._file, index=False, header=self._header, lineterminator="\n")
             self._header = False

@@ -1107,7 +1107,9 @@ def finish_items(items, codebook: Codebook):
     if items.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     items = items.copy()
-    items["canonical"] = [canonical_name(i, t, codebook) for i, t in zip(items["item"], items["theme"], strict=True)]
+    items["canonical"] = [
+        canonical_name(i, t, codebook) for i, t in zip(items["item"].tolist(), items["theme"].tolist(), strict=True)
+    ]
     rank = method_rank(codebook)
     items["_rank"] = items["method"].map(rank).fillna(len(rank))
     # an item coded under two themes keeps the theme that comes first in the precedence
@@ -1119,8 +1121,10 @@ def finish_items(items, codebook: Codebook):
     # does a carrier inside a mechanism's name (产业园区|“一把手”招商引资激励机制, protocol §7) or a 模式 that
     # only modifies a carrier's name (换电模式|应用试点城市)
     spans: dict[tuple, list[tuple]] = {}
+    # columns as lists first: iterating an Arrow-backed column value by value is slow
+    cols = {c: items[c].tolist() for c in ("doc_id", "sent_id", "theme", "item_start", "item_end", "item", "method")}
     for d, sid, t, a, b in zip(
-        items.doc_id, items.sent_id, items.theme, items.item_start, items.item_end, strict=False
+        cols["doc_id"], cols["sent_id"], cols["theme"], cols["item_start"], cols["item_end"], strict=True
     ):
         if not pd.isna(a):
             spans.setdefault((d, sid), []).append((t, int(a), int(b)))
@@ -1141,16 +1145,7 @@ def finish_items(items, codebook: Codebook):
 
     inside = [
         m == "noun_phrase" and nested(d, sid, t, a, b, it)
-        for d, sid, t, a, b, it, m in zip(
-            items.doc_id,
-            items.sent_id,
-            items.theme,
-            items.item_start,
-            items.item_end,
-            items["item"],
-            items.method,
-            strict=False,
-        )
+        for d, sid, t, a, b, it, m in zip(*cols.values(), strict=True)
     ]
     items = items[~pd.Series(inside, index=items.index)]
     items = items.sort_values(["doc_id", "_rank", "start"], kind="stable")
@@ -1189,7 +1184,7 @@ def add_model_items(
             round(float(values[row[k], column[t]]), 3) if t in column else None
             for k, t in zip(keys, items.theme.tolist(), strict=True)
         ]
-    coded = set(zip(items.doc_id, items.sent_id, strict=False))
+    coded = set(zip(items.doc_id.tolist(), items.sent_id.tolist(), strict=True))
     themes = [t for t in proba.columns if t in codebook.themes]
     best = proba[themes].idxmax(axis=1)
     top = proba[themes].max(axis=1)

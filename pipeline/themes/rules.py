@@ -523,10 +523,23 @@ def problem_section(doc: Document) -> Iterator[dict | None]:
             if (
                 len(clause) >= 4
                 and _has_any(clause, problem.section_cues)
-                and not _has_any(clause, problem.remedy_words)
+                and not _remedies(clause, problem.remedy_words)
                 and not problem.frames(clause)
             ):
                 yield doc.item(r, "problem", a, b, "problem_section")
+
+
+def _remedies(clause: str, words) -> bool:
+    """A clause that opens with a remedy (着力解决…, 要加强…, 研究解决…): a measure, not an admission.  A remedy
+    word further in is part of what is lacking (共建工作内容缺乏针对性, 偏重于帮助社区解决难题), and a negated
+    one admits it (思想认识问题没有完全解决, 解决不了根本问题)."""
+    lead = ENUM_LEAD.match(clause)
+    body = clause[lead.end() :] if lead else clause
+    for w in words:
+        at = body.find(w)
+        if 0 <= at <= 3 and not body.startswith(("不", "不了"), at + len(w)):
+            return True
+    return False
 
 
 @rule("enum", methods=("enum_section", "enum_content"))

@@ -728,7 +728,53 @@ AS_PRINCIPLE = re.compile(
 JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成|建设成|发展成|变为|成为|落实到|延伸到|覆盖到")
 
 
-def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
+# the head of a subject that acts: a body or group of people (市直机关工委和各区委, 各机关党支部, 机关党员干部)
+ACTOR_HEAD = re.compile(
+    r"(?:党组织|党委|党工委|工委|党支部|机关|政府|部门|单位|区委|市委|县委|委员会|协作区|党员干部|党员|干部)"
+    r"(?:都|也|还|均|分别|先后|共同|统一|负责)*"
+)
+
+
+def _actor(clause: str, i: int, verb_at, ph) -> str | None:
+    """The subject of an action, when the clause opens with a body that acts and then its verb or preposition
+    (市直机关工委和各区委负责制定…, 各机关党支部建立…, 96个直属机关党组织分别与…结成…): left out of the measure."""
+    if verb_at(i) or clause[i : i + 1] in ph.prepositions + ("在", "从", "向", "围绕", "按照"):
+        return None
+    heads = list(ACTOR_HEAD.finditer(clause, i, min(len(clause), i + 24)))
+    inside = {k for h in heads for k in range(h.start(), h.end())}
+    for m in heads:
+        head = clause[i : m.start()]
+        if (
+            len(head) > 12
+            or re.search(r"[，,；;：:、“”《》。的]", head)
+            or any(
+                verb_at(k) or ph.lead_verbs.match(clause, k)
+                for k in range(i, m.start() + 1)
+                if k not in inside or k == m.start()
+            )
+        ):
+            return None
+        j = m.end()
+        if clause.startswith(NOUN_VERBS, j):
+            return None  # 法治政府建设, 市委部署: the verb is a noun of the phrase, not the action of a subject
+        v = verb_at(j)
+        rest = clause[j + len(v) :] if v else ""
+        if (
+            v
+            and len(v) >= 2
+            and len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 3
+            and not rest.startswith("的")
+            and not rest.startswith(tuple(ph.manner_adverbs))
+        ):
+            return clause[i:j]  # not 基本单位清理全面完成, 人民满意政府加快建设: a result reported
+    return None
+
+
+# verbs that after a body's name make a noun phrase with it (政府建设, 市委部署, 党组织建设)
+NOUN_VERBS = ("建设", "部署", "创建", "发展", "治理", "改革", "管理", "服务", "工作")
+
+
+def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
     and manner
     adverbs are set aside; None when it does not open with an action verb."""
@@ -749,6 +795,7 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
             continue
         word = (
             next((w for w in ph.subjects if clause.startswith(w, i)), None)
+            or (subject and _actor(clause, i, verb_at, ph))
             or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
             or (modal if (modal := _modal(clause, i, verb_at, ph.manner_adverbs)) else None)
         )
@@ -879,7 +926,7 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
         # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it
         if (
             text[k] == "、"
-            and _action_start(text[k + 1 : b], codebook) is not None
+            and _action_start(text[k + 1 : b], codebook, subject=False) is not None
             and action_of(text[cuts[-1] : k], codebook) is not None
         ):
             cuts.append(k + 1)

@@ -642,6 +642,8 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
     (换电模式应用试点城市, 向海平台重大项目)."""
     if CATEGORY_BEFORE.search(text[x:a]) or re.search(r"(?:认定|认定为|评为|获评|命名为)$", text[x:a]):
         return True  # a category, or a designation conferred (成功认定省级化工园区)
+    if designated(text[x:a], text[a:b]) or text.startswith(TITLE_AFTER[:-3] if _pilot(text[a:b]) else TITLE_AFTER, b):
+        return True  # a title conferred (入选国家级绿色工业园区; 争创“五个一工程”奖, …称号)
     if PROJECT_LIST.search(re.sub(r"(?:建设|前期工作)$", "", text[b:y])) or re.search(
         r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
     ):
@@ -651,6 +653,37 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
         if nxt is not None and _nominal(nxt, tags, phrases):
             return True
     return False
+
+
+# a title conferred on the city or one of its parks or firms (入选国家级绿色工业园区, 获评全省首批数字经济标杆园区,
+# 成功创建…示范区, …称号): no carrier, unless it is a pilot the city now runs (获批…试点, 入选…实验区)
+DESIGNATION = re.compile(
+    r"(?:获评|荣获|被评为|评为|认定为|获认定|创成|成功创建|获批创建|入选|获批(?!建设|设立|筹建|组建)|成为|跻身)"
+    r"[^，。；：]{0,16}$"
+)
+PILOT_HEADS = ("试点", "试点城市", "试点项目", "试验区", "实验区", "试点市", "试点县")
+
+
+def _pilot(name: str) -> bool:
+    return "试点" in name or name.endswith(PILOT_HEADS)
+
+
+def designated(before: str, name: str) -> bool:
+    """``name`` is a title the text says was conferred (``before`` is the clause up to it)."""
+    m = DESIGNATION.search(before)
+    if m is None or _pilot(name) or name.endswith(("制", "制”", "模式", "体系")):
+        return False
+    if name.endswith(ZONE_HEADS[:3] + ZONE_HEADS[5:]):
+        return False  # an official zone is a carrier however it came (protocol §10.7)
+    if m.group(0).startswith("获批") and not m.group(0).startswith("获批创建") and name.endswith(SET_UP_HEADS):
+        return False  # 获批…中心: approved to set one up
+    between = m.group(0)[2:]
+    # the words between the verb and the name are descriptors or earlier list members, not a new action or a clause
+    return not re.search(r"建设|设立|打造|推进|实施|开展|的", between)
+
+
+TITLE_AFTER = ("奖", "称号", "百强", "合格城市", "名单", "院校", "荣誉")  # the last three do not undo a pilot
+SET_UP_HEADS = ("中心", "实验室", "工作站", "研究院", "孵化器")
 
 
 @rule("admission")
@@ -1079,6 +1112,8 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
             continue
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)]
+            if ends and theme == "carrier" and designated(text[:start], bare):
+                break  # 创成全国气象防灾减灾示范区: a title conferred
             if ends and len(bare) > len(ends[0]):
                 yield doc.item(r, theme, start, end, "named_object")
                 break

@@ -154,9 +154,10 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     if theme == "problem":
         s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
-        stripped = verbs.sub("", s)
-        if len(stripped) >= 3 and stripped not in generic:
-            s = stripped
+        for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
+            stripped = verbs.sub("", s)
+            if len(stripped) >= 3 and stripped not in generic and not stripped.startswith(("者", "人", "员")):
+                s = stripped  # not 执行者行动 → 者行动
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
@@ -381,7 +382,8 @@ class Document:
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
             or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
-        ):
+            or (theme in ("mechanism", "carrier") and re.fullmatch(r"以[^，。；的]{1,20}为[^的]*", phrase))
+        ):  # 以人民为中心, 以县城为载体: a frame, not a name
             return None
         i = text.find(phrase, a)
         # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制

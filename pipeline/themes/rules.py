@@ -441,6 +441,11 @@ class Document:
         return ((k, r) for k, r in enumerate(self.rows) if k not in self.passage)
 
     @cached_property
+    def review_end(self) -> int:
+        """Index of the first sentence after the review of a government report (0 when it has none)."""
+        return _review_end(self.rows)
+
+    @cached_property
     def actions(self) -> list[tuple]:
         """(sentence, start, end, verb, object) of each concrete action the document states."""
         return _actions(self)
@@ -920,11 +925,34 @@ def _actions(doc: Document) -> list[tuple]:
                 found = action_of(r.text[x:y], doc.codebook)
                 if found:
                     i, verb, obj = found
+                    if k < doc.review_end and verb == "新增" and MARKET_OUTCOME.search(obj):
+                        continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
                     end = y
                     while end > x + i and r.text[end - 1] in " 　等":
                         end -= 1
                     out.append((r, x + i, end, verb, obj))
     return out
+
+
+# what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)
+MARKET_OUTCOME = re.compile(
+    r"企业|经营主体|市场主体|个体工商户|上市公司|小巨人|专精特新|高企|就业|贷款|存款|外资|税收|收入|产值|营收|人才|人口|"
+    r"游客|专利|商标|品牌|用户"
+)
+# a heading that opens the year's plan (2024年工作安排, 今年的主要任务); the review comes before it
+PLAN_HEADING = re.compile(
+    r"(?:(20\d\d)年|今年)(?:的)?(?:政府)?(?:工作|主要|重点|发展|目标)|工作安排|主要任务|重点任务|预期目标|总体要求|工作思路"
+)
+
+
+def _review_end(rows) -> int:
+    """Index of the first sentence of a government report's plan (a heading like 2024年工作安排, with the latest
+    year any such heading names); every sentence before it belongs to the review.  0 when there is none."""
+    heads = [(k, PLAN_HEADING.search(r.text)) for k, r in enumerate(rows) if r.is_heading]
+    heads = [(k, m) for k, m in heads if m and "回顾" not in rows[k].text and "过去" not in rows[k].text]
+    years = [int(m.group(1)) for _, m in heads if m.group(1)]
+    latest = max(years) if years else None
+    return next((k for k, m in heads if latest is None or (m.group(1) and int(m.group(1)) == latest)), 0)
 
 
 def _run_in_heading(doc: Document, k: int) -> bool:

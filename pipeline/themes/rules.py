@@ -857,6 +857,13 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     return i, i, v
 
 
+# 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
+SECURED_STATE = re.compile(
+    r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
+    r"良好|向好|好转|提升|提高|改善|增强|合力)$|^不发生"
+)
+
+
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
     a bare aim (提升…水平) or a verb with no object is not an action."""
@@ -873,6 +880,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
     if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
+    if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
+        return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and verb in measure.aim_verbs:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
     aim = next((v for v in sorted(measure.aim_verbs, key=len, reverse=True) if clause.startswith(v, at)), None)

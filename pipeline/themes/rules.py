@@ -377,7 +377,7 @@ class Document:
         if (
             len(phrase) < 2
             or phrase in generic
-            or any(len(g) >= 5 and phrase.endswith(g) for g in generic)
+            or any(len(g) >= 5 and phrase.endswith(g) and not g.endswith("委员会") for g in generic)
             or COUNTED_GENERIC.fullmatch(phrase)
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
             or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
@@ -1113,6 +1113,12 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             and (
                 all(n or len(text[x:y].rsplit("的", 1)[-1]) <= 4 for n, (x, y) in zip(named, parts[:-1], strict=True))
                 or SHARED_COUNT.search(text, last_s, last_e)
+                # 市委组织部、市直机关工委、市民政局和各区委的例会制度: the list names who owns the one arrangement
+                or (
+                    "的" in text[last_s:last_e]
+                    and not any(named)
+                    and all("的" not in text[x:y] and y - x <= 7 for x, y in parts[:-1])
+                )
             )
         ):
             parts = [(o0, b)]  # the members share one head: 蓝天、碧水、净土保卫战; …、服务效能提升“三个专项行动”

@@ -860,7 +860,7 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
 # 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
 SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
-    r"良好|向好|好转|提升|提高|改善|增强|合力)$|^不发生"
+    r"良好|向好|好转|提升|提高|改善|增强|合力|实处|公正|群众)$|^不发生"
 )
 
 
@@ -882,7 +882,7 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
-    if obj.startswith("了") and verb in measure.aim_verbs:
+    if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
     aim = next((v for v in sorted(measure.aim_verbs, key=len, reverse=True) if clause.startswith(v, at)), None)
     if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):

@@ -768,6 +768,7 @@ AS_PRINCIPLE = re.compile(
 JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成|建设成|发展成|变为|成为|落实到|延伸到|覆盖到")
 
 
+MANNER_END = re.compile(r"(?:方式|形式|措施|途径|手段|办法|渠道|举措)$")
 # the head of a subject that acts: a body or group of people (市直机关工委和各区委, 各机关党支部, 机关党员干部)
 ACTOR_HEAD = re.compile(
     r"(?:党组织|党委|党工委|工委|党支部|机关|政府|部门|单位|区委|市委|县委|委员会|协作区|党员干部|党员|干部)"
@@ -836,6 +837,11 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
         word = (
             next((w for w in ph.subjects if clause.startswith(w, i)), None)
             or (subject and _actor(clause, i, verb_at, ph))
+            or (
+                "通过"  # 通过打造…联合体: the means is the action, unless the clause names a manner (…等方式)
+                if clause.startswith("通过", i) and verb_at(i + 2) and not MANNER_END.search(clause)
+                else None
+            )
             or next((w for w in ph.manner_adverbs if clause.startswith(w, i) and verb_at(i + len(w))), None)
             or (modal if (modal := _modal(clause, i, verb_at, ph.manner_adverbs)) else None)
         )
@@ -930,6 +936,8 @@ def _actions(doc: Document) -> list[tuple]:
         if r.para_id == targets_para:
             continue
         for a, b in _clauses(r.text):
+            if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
+                continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
             for x, y in _action_pieces(r.text, a, b, doc.codebook):
                 found = action_of(r.text[x:y], doc.codebook)
                 if found:

@@ -355,6 +355,13 @@ def method_rank(codebook: Codebook) -> dict[str, int]:
     return {m: k for k, m in enumerate(methods)}
 
 
+# an evaluative modifier says how good an arrangement is, not what it is (protocol §10.9): not part of its name
+EVALUATIVE = re.compile(
+    r"(?:且|并|又|更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|"
+    r"可行|有利于[^的，。；“”]{0,12}|更有利于[^的，。；“”]{0,12})的"
+)
+
+
 class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
@@ -374,6 +381,11 @@ class Document:
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
         phrase = normalise_item(text[a:b], theme, self.codebook)
+        if theme in ("mechanism", "carrier"):
+            bare = phrase
+            while (m := EVALUATIVE.match(bare)) and len(bare) - m.end() >= 2:
+                bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
+            phrase = bare
         if (
             len(phrase) < 2
             or phrase in generic

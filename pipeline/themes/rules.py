@@ -838,6 +838,8 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
 
     def verb_at(i: int) -> str | None:
         v = next((v for v in verbs if clause.startswith(v, i)), None)
+        if v and clause.startswith(("性", "型", "率"), i + len(v)):
+            return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
@@ -875,6 +877,10 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     return i, i, v
 
 
+# a clause that ends like this is an adverbial of time or frame (在推进…实践中, …的基础上), not an action
+ADVERBIAL_END = re.compile(r"(?:实践中|过程中|进程中|工作中|发展中|之中|的基础上|基础上|之际|以来)$")
+# an object that names no work in particular
+VAGUE_OBJECT = re.compile(r"(?:各项|具体|相关|有关|日常)?(?:工作|措施|任务|活动|联系)")
 # 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
 SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
@@ -898,6 +904,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
     if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
+    if ADVERBIAL_END.search(obj) or VAGUE_OBJECT.fullmatch(obj):
+        return None  # 加强城市基层党建过程中: an adverbial; 推进工作, 完善各项措施: no object of work named
     if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):

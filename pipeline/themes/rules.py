@@ -182,9 +182,10 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     if theme == "problem":
         s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
-        stripped = verbs.sub("", s)
-        if len(stripped) >= 3 and stripped not in generic:
-            s = stripped
+        for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
+            stripped = verbs.sub("", s)
+            if len(stripped) >= 3 and stripped not in generic and not stripped.startswith(("者", "人", "员")):
+                s = stripped  # not 执行者行动 → 者行动
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
@@ -324,7 +325,7 @@ def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
 @lru_cache(maxsize=64)
 def _long_words(words: tuple[str, ...]) -> tuple[str, ...]:
     """The words of five characters or more (a generic phrase an item may not end with)."""
-    return tuple(w for w in words if len(w) >= 5)
+    return tuple(w for w in words if len(w) >= 5 and not w.endswith("委员会"))  # a named committee is no generic
 
 
 @lru_cache(maxsize=64)
@@ -400,6 +401,13 @@ def _rows(df) -> list:
     return [row(*v) for v in zip(df.index.tolist(), *(df[c].tolist() for c in df.columns), strict=True)]
 
 
+# an evaluative modifier says how good an arrangement is, not what it is (protocol §10.9): not part of its name
+EVALUATIVE = re.compile(
+    r"(?:且|并|又|更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|"
+    r"可行|有利于[^的，。；“”]{0,12}|更有利于[^的，。；“”]{0,12})的"
+)
+
+
 class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
@@ -419,6 +427,11 @@ class Document:
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
         phrase = normalise_item(text[a:b], theme, self.codebook)
+        if theme in ("mechanism", "carrier"):
+            bare = phrase
+            while (m := EVALUATIVE.match(bare)) and len(bare) - m.end() >= 2:
+                bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
+            phrase = bare
         if (
             len(phrase) < 2
             or phrase in generic
@@ -427,7 +440,8 @@ class Document:
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
             or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
-        ):
+            or (theme in ("mechanism", "carrier") and re.fullmatch(r"以[^，。；的]{1,20}为[^的]*", phrase))
+        ):  # 以人民为中心, 以县城为载体: a frame, not a name
             return None
         i = text.find(phrase, a)
         # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制
@@ -483,6 +497,11 @@ class Document:
     def free(self):
         """(index, sentence) of the sentences outside problem passages."""
         return ((k, r) for k, r in enumerate(self.rows) if k not in self.passage)
+
+    @cached_property
+    def review_end(self) -> int:
+        """Index of the first sentence after the review of a government report (0 when it has none)."""
+        return _review_end(self.rows)
 
     @cached_property
     def actions(self) -> list[tuple]:
@@ -571,10 +590,23 @@ def problem_section(doc: Document) -> Iterator[dict | None]:
             if (
                 len(clause) >= 4
                 and _has_any(clause, problem.section_cues)
-                and not _has_any(clause, problem.remedy_words)
+                and not _remedies(clause, problem.remedy_words)
                 and not problem.frames(clause)
             ):
                 yield doc.item(r, "problem", a, b, "problem_section")
+
+
+def _remedies(clause: str, words) -> bool:
+    """A clause that opens with a remedy (着力解决…, 要加强…, 研究解决…): a measure, not an admission.  A remedy
+    word further in is part of what is lacking (共建工作内容缺乏针对性, 偏重于帮助社区解决难题), and a negated
+    one admits it (思想认识问题没有完全解决, 解决不了根本问题)."""
+    lead = ENUM_LEAD.match(clause)
+    body = clause[lead.end() :] if lead else clause
+    for w in words:
+        at = body.find(w)
+        if 0 <= at <= 3 and not body.startswith(("不", "不了"), at + len(w)):
+            return True
+    return False
 
 
 @rule("enum", methods=("enum_section", "enum_content"))
@@ -677,6 +709,8 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
     (换电模式应用试点城市, 向海平台重大项目)."""
     if CATEGORY_BEFORE.search(text[x:a]) or re.search(r"(?:认定|认定为|评为|获评|命名为)$", text[x:a]):
         return True  # a category, or a designation conferred (成功认定省级化工园区)
+    if designated(text[x:a], text[a:b]) or text.startswith(TITLE_AFTER[:-3] if _pilot(text[a:b]) else TITLE_AFTER, b):
+        return True  # a title conferred (入选国家级绿色工业园区; 争创“五个一工程”奖, …称号)
     if PROJECT_LIST.search(re.sub(r"(?:建设|前期工作)$", "", text[b:y])) or re.search(
         r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
     ):
@@ -686,6 +720,37 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
         if nxt is not None and _nominal(nxt, tags, phrases):
             return True
     return False
+
+
+# a title conferred on the city or one of its parks or firms (入选国家级绿色工业园区, 获评全省首批数字经济标杆园区,
+# 成功创建…示范区, …称号): no carrier, unless it is a pilot the city now runs (获批…试点, 入选…实验区)
+DESIGNATION = re.compile(
+    r"(?:获评|荣获|被评为|评为|认定为|获认定|创成|成功创建|获批创建|入选|获批(?!建设|设立|筹建|组建)|成为|跻身)"
+    r"[^，。；：]{0,16}$"
+)
+PILOT_HEADS = ("试点", "试点城市", "试点项目", "试验区", "实验区", "试点市", "试点县")
+
+
+def _pilot(name: str) -> bool:
+    return "试点" in name or name.endswith(PILOT_HEADS)
+
+
+def designated(before: str, name: str) -> bool:
+    """``name`` is a title the text says was conferred (``before`` is the clause up to it)."""
+    m = DESIGNATION.search(before)
+    if m is None or _pilot(name) or name.endswith(("制", "制”", "模式", "体系")):
+        return False
+    if name.endswith(ZONE_HEADS[:3] + ZONE_HEADS[5:]):
+        return False  # an official zone is a carrier however it came (protocol §10.7)
+    if m.group(0).startswith("获批") and not m.group(0).startswith("获批创建") and name.endswith(SET_UP_HEADS):
+        return False  # 获批…中心: approved to set one up
+    between = m.group(0)[2:]
+    # the words between the verb and the name are descriptors or earlier list members, not a new action or a clause
+    return not re.search(r"建设|设立|打造|推进|实施|开展|的", between)
+
+
+TITLE_AFTER = ("奖", "称号", "百强", "合格城市", "名单", "院校", "荣誉")  # the last three do not undo a pilot
+SET_UP_HEADS = ("中心", "实验室", "工作站", "研究院", "孵化器")
 
 
 @rule("admission")
@@ -763,7 +828,54 @@ AS_PRINCIPLE = re.compile(
 JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成|建设成|发展成|变为|成为|落实到|延伸到|覆盖到")
 
 
-def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | None:
+MANNER_END = re.compile(r"(?:方式|形式|措施|途径|手段|办法|渠道|举措)$")
+# the head of a subject that acts: a body or group of people (市直机关工委和各区委, 各机关党支部, 机关党员干部)
+ACTOR_HEAD = re.compile(
+    r"(?:党组织|党委|党工委|工委|党支部|机关|政府|部门|单位|区委|市委|县委|委员会|协作区|党员干部|党员|干部)"
+    r"(?:都|也|还|均|分别|先后|共同|统一|负责|要|应当|应|进一步)*"
+)
+
+
+def _actor(clause: str, i: int, verb_at, ph) -> str | None:
+    """The subject of an action, when the clause opens with a body that acts and then its verb or preposition
+    (市直机关工委和各区委负责制定…, 各机关党支部建立…, 96个直属机关党组织分别与…结成…): left out of the measure."""
+    if verb_at(i) or clause[i : i + 1] in ph.prepositions + ("在", "从", "向", "围绕", "按照"):
+        return None
+    heads = list(ACTOR_HEAD.finditer(clause, i, min(len(clause), i + 24)))
+    inside = {k for h in heads for k in range(h.start(), h.end())}
+    for m in heads:
+        head = clause[i : m.start()]
+        if (
+            len(head) > 12
+            or re.search(r"[，,；;：:、“”《》。的]", head)
+            or any(
+                verb_at(k) or ph.lead_verbs.match(clause, k)
+                for k in range(i, m.start() + 1)
+                if k not in inside or k == m.start()
+            )
+        ):
+            return None
+        j = m.end()
+        if clause.startswith(NOUN_VERBS, j):
+            return None  # 法治政府建设, 市委部署: the verb is a noun of the phrase, not the action of a subject
+        v = verb_at(j)
+        rest = clause[j + len(v) :] if v else ""
+        if (
+            v
+            and len(v) >= 2
+            and len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 3
+            and not rest.startswith("的")
+            and not rest.startswith(tuple(ph.manner_adverbs))
+        ):
+            return clause[i:j]  # not 基本单位清理全面完成, 人民满意政府加快建设: a result reported
+    return None
+
+
+# verbs that after a body's name make a noun phrase with it (政府建设, 市委部署, 党组织建设)
+NOUN_VERBS = ("建设", "部署", "创建", "发展", "治理", "改革", "管理", "服务", "工作")
+
+
+def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
     and manner
     adverbs are set aside; None when it does not open with an action verb."""
@@ -774,6 +886,8 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
 
     def verb_at(i: int) -> str | None:
         v = _longest_at(clause, i, verbs)
+        if v and clause.startswith(("性", "型", "率"), i + len(v)):
+            return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
@@ -784,6 +898,12 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
             continue
         word = (
             _longest_at(clause, i, ph.subjects)
+            or (subject and _actor(clause, i, verb_at, ph))
+            or (
+                "通过"  # 通过打造…联合体: the means is the action, unless the clause names a manner (…等方式)
+                if clause.startswith("通过", i) and verb_at(i + 2) and not MANNER_END.search(clause)
+                else None
+            )
             or next((w for w in _words_at(clause, i, ph.manner_adverbs) if verb_at(i + len(w))), None)
             or (modal if (modal := _modal(clause, i, verb_at, ph.manner_adverbs)) else None)
         )
@@ -805,6 +925,17 @@ def _action_start(clause: str, codebook: Codebook) -> tuple[int, int, str] | Non
     return i, i, v
 
 
+# a clause that ends like this is an adverbial of time or frame (在推进…实践中, …的基础上), not an action
+ADVERBIAL_END = re.compile(r"(?:实践中|过程中|进程中|工作中|发展中|之中|的基础上|基础上|之际|以来)$")
+# an object that names no work in particular
+VAGUE_OBJECT = re.compile(r"(?:各项|具体|相关|有关|日常)?(?:工作|措施|任务|活动|联系)")
+# 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
+SECURED_STATE = re.compile(
+    r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
+    r"良好|向好|好转|提升|提高|改善|增强|合力|实处|公正|群众)$|^不发生"
+)
+
+
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
     a bare aim (提升…水平) or a verb with no object is not an action."""
@@ -821,7 +952,11 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
     if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
-    if obj.startswith("了") and verb in measure.aim_verbs:
+    if ADVERBIAL_END.search(obj) or VAGUE_OBJECT.fullmatch(obj):
+        return None  # 加强城市基层党建过程中: an adverbial; 推进工作, 完善各项措施: no object of work named
+    if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
+        return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
+    if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
     aim = _longest_at(clause, at, measure.aim_verbs)
     if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
@@ -869,15 +1004,40 @@ def _actions(doc: Document) -> list[tuple]:
         if r.para_id == targets_para:
             continue
         for a, b in _clauses(r.text):
+            if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
+                continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
             for x, y in _action_pieces(r.text, a, b, doc.codebook):
                 found = action_of(r.text[x:y], doc.codebook)
                 if found:
                     i, verb, obj = found
+                    if k < doc.review_end and verb == "新增" and MARKET_OUTCOME.search(obj):
+                        continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
                     end = y
                     while end > x + i and r.text[end - 1] in " 　等":
                         end -= 1
                     out.append((r, x + i, end, verb, obj))
     return out
+
+
+# what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)
+MARKET_OUTCOME = re.compile(
+    r"企业|经营主体|市场主体|个体工商户|上市公司|小巨人|专精特新|高企|就业|贷款|存款|外资|税收|收入|产值|营收|人才|人口|"
+    r"游客|专利|商标|品牌|用户"
+)
+# a heading that opens the year's plan (2024年工作安排, 今年的主要任务); the review comes before it
+PLAN_HEADING = re.compile(
+    r"(?:(20\d\d)年|今年)(?:的)?(?:政府)?(?:工作|主要|重点|发展|目标)|工作安排|主要任务|重点任务|预期目标|总体要求|工作思路"
+)
+
+
+def _review_end(rows) -> int:
+    """Index of the first sentence of a government report's plan (a heading like 2024年工作安排, with the latest
+    year any such heading names); every sentence before it belongs to the review.  0 when there is none."""
+    found = [(k, PLAN_HEADING.search(r.text)) for k, r in enumerate(rows) if r.is_heading]
+    heads = [(k, m) for k, m in found if m is not None and "回顾" not in rows[k].text and "过去" not in rows[k].text]
+    years = [int(m.group(1)) for _, m in heads if m.group(1)]
+    latest = max(years) if years else None
+    return next((k for k, m in heads if latest is None or (m.group(1) and int(m.group(1)) == latest)), 0)
 
 
 def _run_in_heading(doc: Document, k: int) -> bool:
@@ -914,7 +1074,7 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
         # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it
         if (
             text[k] == "、"
-            and _action_start(text[k + 1 : b], codebook) is not None
+            and _action_start(text[k + 1 : b], codebook, subject=False) is not None
             and action_of(text[cuts[-1] : k], codebook) is not None
         ):
             cuts.append(k + 1)
@@ -1026,6 +1186,12 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             and (
                 all(n or len(text[x:y].rsplit("的", 1)[-1]) <= 4 for n, (x, y) in zip(named, parts[:-1], strict=True))
                 or SHARED_COUNT.search(text, last_s, last_e)
+                # 市委组织部、市直机关工委、市民政局和各区委的例会制度: the list names who owns the one arrangement
+                or (
+                    "的" in text[last_s:last_e]
+                    and not any(named)
+                    and all("的" not in text[x:y] and y - x <= 7 for x, y in parts[:-1])
+                )
             )
         ):
             parts = [(o0, b)]  # the members share one head: 蓝天、碧水、净土保卫战; …、服务效能提升“三个专项行动”
@@ -1064,6 +1230,8 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
             continue
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)] if bare.endswith(sfx) else []
+            if ends and theme == "carrier" and designated(text[:start], bare):
+                break  # 创成全国气象防灾减灾示范区: a title conferred
             if ends and len(bare) > len(ends[0]):
                 yield doc.item(r, theme, start, end, "named_object")
                 break

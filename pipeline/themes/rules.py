@@ -1341,6 +1341,12 @@ def add_model_items(
         return items
     adding = "model" in codebook.rules
     sents = sentences.sort_values(["doc_id", "sent_id"]).reset_index(drop=True)
+    if not adding:  # the classifier only scores items: the sentences without one need no prediction
+        with_items = set(zip(items.doc_id.tolist(), items.sent_id.tolist(), strict=True))
+        keep = [k in with_items for k in zip(sents.doc_id.tolist(), sents.sent_id.tolist(), strict=True)]
+        sents = sents[keep].reset_index(drop=True)
+        if sents.empty:
+            return finish_items(items.assign(score=None) if len(items) else items, codebook)
     proba = predict(model, sents.text)
     proba.index = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]])
     items = items.copy()

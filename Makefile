@@ -59,8 +59,9 @@ format: install  ## ruff format + ruff check --fix (notebooks through their .py,
 model: install  ## train the classifier for the packaged labels and ship it (after changing labels or lexicon)
 	$(PY) tools/ship_model.py
 
-bench: install  ## speed and memory figures (benchmarks/)
-	$(PY) benchmarks/run.py
+SCALES ?= 1,10,100
+bench: install  ## speed and memory at 1x, 10x and 100x the shared reports (about an hour; SCALES=1,10 for less)
+	$(PY) benchmarks/run.py --scales $(SCALES)
 
 clean-outputs:  ## delete generated outputs (keeps outputs/README.md)
 	find $(OUT) -mindepth 1 ! -name README.md -delete

@@ -137,33 +137,21 @@ def _dispatch(args, parser) -> object:
     from . import commands, stages
 
     cmd = args.command
-    if cmd == "run":
-        return stages.run(
+    if cmd in ("run", "ingest"):  # ingest is run --until ingest
+        res = stages.run(
             args.corpus,
             args.out,
             params,
             args.manifest,
             not args.no_manifest,
             args.strict,
-            until=args.until,
-            start=args.start,
+            until="ingest" if cmd == "ingest" else args.until,
+            start=None if cmd == "ingest" else args.start,
             strict_audit=args.strict_audit,
             executor=args.executor,
             scheduler=args.scheduler,
         )
-    if cmd == "ingest":
-        return stages.run(
-            args.corpus,
-            args.out,
-            params,
-            args.manifest,
-            not args.no_manifest,
-            args.strict,
-            until="ingest",
-            strict_audit=args.strict_audit,
-            executor=args.executor,
-            scheduler=args.scheduler,
-        )["ingest"]
+        return res["ingest"] if cmd == "ingest" else res
     if cmd in ("segment", "themes"):
         return stages.run_one(cmd, args.out, params)
     if cmd == "graph":

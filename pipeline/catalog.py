@@ -157,7 +157,11 @@ def read_artifact_rows(out_dir: Path | str, name: str, doc_ids, columns: list[st
             if any(lo <= d <= hi for d in wanted):
                 groups.append(g)
         read = columns if columns is None or "doc_id" in columns else ["doc_id", *columns]
-        table = f.read_row_groups(groups, columns=read) if groups else f.schema_arrow.empty_table().select(read or [])
+        if groups:
+            table = f.read_row_groups(groups, columns=read)
+        else:
+            table = f.schema_arrow.empty_table()
+            table = table.select(read) if read is not None else table
     table = table.filter(pc.is_in(table["doc_id"], value_set=pa.array(wanted, table.schema.field("doc_id").type)))
     if columns is not None:
         table = table.select(columns)
@@ -186,6 +190,30 @@ def iter_artifact(out_dir: Path | str, name: str, columns: list[str], rows: int 
             yield batch.to_pandas()
 
 
+def pandas_schema(fields: list[tuple[str, object]], nullable_ints: tuple[str, ...] = ()):
+    """An Arrow schema of ``fields`` (name, Arrow type) carrying the pandas metadata that reads ``nullable_ints``
+    back as nullable integers (Int64): the fixed schema of a table written piece by piece, whatever a piece holds."""
+    import pandas as pd
+    import pyarrow as pa
+
+    def sample(name: str, kind):
+        if name in nullable_ints:
+            return pd.array([1], dtype="Int64")
+        if pa.types.is_integer(kind):
+            return [1]
+        if pa.types.is_floating(kind):
+            return [0.5]
+        if pa.types.is_boolean(kind):
+            return [True]
+        if pa.types.is_list(kind):
+            return [[""]]
+        return pd.array([""], dtype=object)
+
+    template = pd.DataFrame({name: sample(name, kind) for name, kind in fields})
+    meta = pa.Schema.from_pandas(template, preserve_index=False).metadata
+    return pa.schema(fields, metadata=meta)
+
+
 class TableWriter:
     """A Parquet artifact written piece by piece (each piece one row group), into a temporary file that is renamed
     into place only when every piece is written: peak memory is one piece, and an interrupted run leaves the old
@@ -193,7 +221,6 @@ class TableWriter:
 
     def __init__(self, out_dir: Path | str, name: str, schema):
         self.target, self.schema = artifact_path(out_dir, name), schema
-        self.rows = 0
 
     def __enter__(self) -> TableWriter:
         import pyarrow.parquet as pq
@@ -206,7 +233,6 @@ class TableWriter:
     def write(self, table) -> None:
         if table.num_rows:
             self._writer.write_table(table.select(self.schema.names).cast(self.schema))
-            self.rows += table.num_rows
 
     def __exit__(self, *exc) -> bool | None:
         self._writer.close()

@@ -156,7 +156,8 @@ def segment(ctx: Context) -> dict:
             for kind in tables:
                 table = tables[kind] if tables[kind] is not None else ctx.cache.get(kind, k[kind])
                 if table is None:  # removed since it was looked up: make it again here
-                    d, text, title = next(_missing_texts(ctx, {doc_id}))
+                    one = catalog.read_artifact_rows(ctx.out, "documents", [doc_id], columns=["text", "title"])
+                    d, text, title = doc_id, one.text.iloc[0], one.title.iloc[0]
                     made = segment_document(
                         d,
                         text,
@@ -292,22 +293,20 @@ def themes(ctx: Context) -> dict:
     keys = {d: k["themes"] for d, k in _document_keys(ctx, {"themes": None}, upstream=["segment"]).items()}
     todo = [d for d in sorted(keys) if not ctx.cache.has("themes", keys[d])]
     n_jobs = ctx.params.get("n_jobs", -1) if len(todo) > 4 else 1
-    workers = os.cpu_count() or 1 if n_jobs == -1 else max(1, n_jobs)
+    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="themes", unit="doc", disable=None if ctx.params["segment"]["progress"] else True)
+    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key))  # the same for every chunk
     work = parallel_map(
         code_documents,
-        (
-            (str(ctx.out), chunk, codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key))
-            for chunk in _chunks(todo, workers, batch)
-        ),
+        ((str(ctx.out), chunk, *how) for chunk in _chunks(todo, workers, batch)),
         n_jobs=n_jobs,
         ordered=True,
     )
     coded: dict[str, pa.Table] = {}
     todo_set, schema = set(todo), item_schema()
-    counts, totals = [], {t: 0 for t in codebook.themes}
+    counts = []
     with (
         catalog.TableWriter(ctx.out, "themes", schema) as tw,
         catalog.CsvWriter(ctx.out, "theme_items", ITEM_TABLE_COLUMNS) as cw,
@@ -324,17 +323,7 @@ def themes(ctx: Context) -> dict:
             else:
                 table = ctx.cache.get("themes", keys[doc_id])
                 if table is None:  # removed since it was looked up: code it here
-                    table = dict(
-                        code_documents(
-                            str(ctx.out),
-                            [doc_id],
-                            codebook,
-                            str(lexicon),
-                            model,
-                            float(p["model_threshold"]),
-                            set(labels.key),
-                        )
-                    )[doc_id]
+                    table = dict(code_documents(str(ctx.out), [doc_id], *how))[doc_id]
                     ctx.cache.put("themes", keys[doc_id], table)
             pending.append(table)
             if n % batch == 0 or n == len(ordered_ids):
@@ -343,11 +332,11 @@ def themes(ctx: Context) -> dict:
                 items = part.to_pandas()
                 cw.write(item_rows(items, meta, codebook))
                 counts.append(item_counts(items))
-                for t in totals:
-                    totals[t] += int((items.theme == t).sum())
                 pending = []
     bar.close()
     all_counts = pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(columns=["doc_id", "theme", "n"])
+    per_theme = all_counts.groupby("theme").n.sum()
+    totals = {t: int(per_theme.get(t, 0)) for t in codebook.themes}
     catalog.write_artifact(matrix_from_counts(all_counts, meta, codebook), ctx.out, "theme_matrix", bom=True)
     return {
         "items": sum(totals.values()),

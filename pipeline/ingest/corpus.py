@@ -109,22 +109,6 @@ def _too_big(path: Path, rel: str, max_bytes: int):
 CLEAN_VERSION = ("param:ingest", "param:clean", "resource:cleaning_rules", "code", "code:stage")
 
 
-def _cached_file(path: Path, rel: str, max_bytes: int, key, cache: catalog.Cache | None):
-    """(the cached result for a file whose bytes and rules are unchanged, else None; its cache key)."""
-    if cache is None:
-        return None, None
-    big = _too_big(path, rel, max_bytes)
-    if big:
-        return big, None
-    try:
-        data = catalog.read_file_bytes(path)
-    except OSError as e:
-        return ([], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")]), None
-    k = key("clean", catalog.sha256_bytes(data), rel, only=CLEAN_VERSION)
-    hit = cache.get_json("clean", k)
-    return (_processed_from_json(hit) if hit is not None else None), k
-
-
 def _processed_to_json(result) -> dict:
     """A read and cleaned file as plain data, for the cache (which holds no pickles)."""
     pairs, sha, problems = result
@@ -145,11 +129,12 @@ def _processed_from_json(data: dict):
     return pairs, data["sha"], [Problem(**p) for p in data["problems"]]
 
 
-def _process_file(
-    path: Path, rel: str, max_bytes: int, rules_cfg: dict, key: str | None, cache: catalog.Cache | None
+def _read_and_clean(
+    path: Path, rel: str, setup: Setup, cache: catalog.Cache | None, used: list[str]
 ) -> tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]:
-    """Read and clean one file; the result is cached by the file's bytes and the rules."""
-    big = _too_big(path, rel, max_bytes)
+    """Read and clean one file: from the cache when its bytes and the cleaning rules are unchanged, else now (and
+    then cached).  The key used is appended to ``used``."""
+    big = _too_big(path, rel, setup.max_bytes)
     if big:
         return big
     try:
@@ -157,16 +142,22 @@ def _process_file(
     except OSError as e:
         return [], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")]
     sha = catalog.sha256_bytes(data)
+    key = None
+    if cache is not None and setup.clean_key is not None:
+        key = setup.clean_key(sha, rel)
+        used.append(key)
+        hit = cache.get_json("clean", key)
+        if hit is not None:
+            return _processed_from_json(hit)
     result: tuple[list[tuple[RawDoc, CleanResult | str]], str, list[Problem]]
     try:
         docs = read_bytes(data, rel)
     except ReadError as e:
         result = ([], sha, [Problem(rel, "skipped", str(e))])
     else:
-        rules = Rules(rules_cfg)
+        rules = Rules(setup.rules_cfg)
         result = ([(d, _clean_one(d, rules)) for d in docs], sha, [])
-    if cache is not None:
-        assert key is not None  # _cached_file gives every file it misses a key when there is a cache
+    if cache is not None and key is not None:
         cache.put_json("clean", key, _processed_to_json(result))
     return result
 
@@ -345,25 +336,15 @@ def _ingest_file(path: Path, rel: str, setup: Setup, cache: catalog.Cache | None
     decided across files — duplicates, doc_id clashes, the corpus-wide checks — is left to the caller.  Results
     that do not change with the corpus (cleaned text, places, signatures) are cached."""
     keys: dict[str, list[str]] = {"clean": [], "places": [], "minhash": []}
-    processed, ck = None, None
-    if cache is not None and setup.clean_key is not None:
-        big = _too_big(path, rel, setup.max_bytes)
-        if big:
-            processed = big
-        else:
-            try:
-                data = catalog.read_file_bytes(path)
-            except OSError as e:
-                processed = ([], "", [Problem(rel, "skipped", f"cannot be read ({e.strerror or e})")])
-            else:
-                ck = setup.clean_key(catalog.sha256_bytes(data), rel)
-                keys["clean"].append(ck)
-                hit = cache.get_json("clean", ck)
-                processed = _processed_from_json(hit) if hit is not None else None
-    if processed is None:
-        processed = _process_file(path, rel, setup.max_bytes, setup.rules_cfg, ck, cache)
+    processed = _read_and_clean(path, rel, setup, cache, keys["clean"])
     pairs, sha, problems = processed
     gaz = load_gazetteer(*setup.gazetteer)
+
+    def key(kind, *content, only=None):  # build_document's key recipe: its only cache is the places'
+        k = setup.place_key(*content)
+        keys[kind].append(k)
+        return k
+
     docs = []
     for doc, res in pairs:
         refused, notes, check = _text_problems(doc, res, setup.p_ing)
@@ -377,19 +358,12 @@ def _ingest_file(path: Path, rel: str, setup: Setup, cache: catalog.Cache | None
         row = rows.get(doc.source_file, {})
         date_notes: list[Problem] = []
         doc = _with_checked_date(doc, date_notes)
-
-        def key(kind, *content, only=None):
-            k = setup.place_key(*content)
-            keys[kind].append(k)
-            return k
-
         rec = build_document(doc, res, sha, row, gaz, setup.genres, setup.place_params, cache, key if cache else None)
         rec["doc_id"] = row.get("doc_id") or doc.meta.get("doc_id") or _doc_id(doc.source_file)
         repairs = {k: res.counts.get(k, 0) for k in ("wrap_space", "restore_break")}
         repairs["broken_line"] = sum(1 for r in res.removals if r.rule == "broken_line")
         found = check_document(rec, repairs, setup.audit_rules, gaz)
         apply_errors(rec, found)  # a place or year the text contradicts is left empty
-        sig = None
         if cache is not None and setup.minhash_key is not None:
             mk = setup.minhash_key(rec["text"])
             keys["minhash"].append(mk)
@@ -416,25 +390,9 @@ def document_schema():
     pandas metadata that reads ``year`` back as a nullable integer."""
     import pyarrow as pa
 
-    ints = {"year", "n_chars"}
+    types = {"year": pa.int64(), "n_chars": pa.int64(), "counted": pa.bool_()}
     columns = [*DOC_COLUMNS, "flags", "duplicate_of", "counted"]
-    template = pd.DataFrame(
-        {
-            c: (
-                pd.array([1], dtype="Int64")
-                if c == "year"
-                else [1]
-                if c == "n_chars"
-                else [True]
-                if c == "counted"
-                else pd.array([""], dtype=object)
-            )
-            for c in columns
-        }
-    )
-    meta = pa.Schema.from_pandas(template, preserve_index=False).metadata
-    types = {c: pa.int64() if c in ints else pa.bool_() if c == "counted" else pa.string() for c in columns}
-    return pa.schema([(c, types[c]) for c in columns], metadata=meta)
+    return catalog.pandas_schema([(c, types.get(c, pa.string())) for c in columns], ("year",))
 
 
 def ingest_to(  # noqa: C901 - one pass over the files, then one over the documents; helpers above

@@ -18,12 +18,11 @@ TOKEN_COLUMNS = ["doc_id", "sent_id", "token", "start", "end"]
 def item_schema():
     """The Arrow schema of theme items, with the pandas metadata that reads ``item_start``/``item_end`` back as
     nullable integers."""
-    import pandas as pd
     import pyarrow as pa
 
+    from ..catalog import pandas_schema
     from .rules import ITEM_COLUMNS
 
-    text = pa.string()
     types = {
         "score": pa.float64(),
         "start": pa.int64(),
@@ -33,24 +32,7 @@ def item_schema():
         "sent_id": pa.int64(),
         "section_path": pa.list_(pa.string()),
     }
-    template = pd.DataFrame(
-        {
-            c: (
-                pd.array([1], dtype="Int64")
-                if c in ("item_start", "item_end")
-                else [[""]]
-                if c == "section_path"
-                else [0.5]
-                if c == "score"
-                else [1]
-                if c in types
-                else pd.array([""], dtype=object)
-            )
-            for c in ITEM_COLUMNS
-        }
-    )
-    meta = pa.Schema.from_pandas(template, preserve_index=False).metadata
-    return pa.schema([(c, types.get(c, text)) for c in ITEM_COLUMNS], metadata=meta)
+    return pandas_schema([(c, types.get(c, pa.string())) for c in ITEM_COLUMNS], ("item_start", "item_end"))
 
 
 def to_arrow(items):
@@ -73,6 +55,8 @@ def code_documents(
     labelled: AbstractSet[str],
 ) -> list[tuple[str, object]]:
     """[(doc_id, items as an Arrow table)] for ``doc_ids`` (sorted), read from the tables in ``out_dir``."""
+    import pyarrow.compute as pc
+
     from .. import catalog
     from .rules import add_model_items, dictionary_pos, extract_items
 
@@ -80,8 +64,6 @@ def code_documents(
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
     items = extract_items(sentences, tokens, codebook, dictionary_pos(lexicon))
     items = add_model_items(items, sentences, model, codebook, threshold, labelled)
-    import pyarrow.compute as pc
-
     whole = to_arrow(items.reset_index(drop=True))
     # each document's own compact table (a filter copies; a slice would carry the whole chunk's buffers with it
     # into the cache, through the pipe and into memory)

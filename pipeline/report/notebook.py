@@ -336,7 +336,7 @@ def audit_overview(ctx: Context):
 
 def _reference_text(ctx: Context, targets: list[str], refs: list[str], all_groups: list[str]) -> str:
     rest = [g for g in all_groups if g not in targets]
-    if sorted(refs) == sorted(rest):
+    if sorted(refs) == sorted(rest) and len(rest) > 1:  # one other group is named ("against Wenzhou")
         plural = {"city": "cities", "province": "provinces", "year": "years", "genre": "genres"}
         many = plural.get(ctx.group_by, f"{ctx.group_by} groups")
         return _zh(ctx, f"其余{len(rest)}个{group_label(ctx)}", f"the other {len(rest)} {many}")

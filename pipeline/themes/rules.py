@@ -235,6 +235,7 @@ def _noun_phrases(
         if head is None:
             continue
         start, j = head
+        head_start = start
         start, j = _extend_left(tokens, k, start, j, tags, phrases, max_tokens, max_chars)
         # two single characters the tokenizer split belong together (中|柬（北海）产业园)
         first = next((t for t in tokens[j + 1 : k + 1] if t[1] == start), None)
@@ -250,8 +251,12 @@ def _noun_phrases(
         ):
             start = tokens[j][1]
         # a phrase does not open on a lone verb or adjective character ("优|做强|制造业主平台")
-        for w, wa, wb in tokens[j + 1 : k]:
-            if wa == start and len(w) == 1 and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns", "nr", "zg"):
+        for w, wa, wb in tokens[j + 1 : k]:  # (never inside the head: 教|联体 is one name, 教联体)
+            if (
+                wa == start < head_start
+                and len(w) == 1
+                and tags.get(w, "n") not in ("n", "ng", "j", "nz", "ns", "nr", "zg")
+            ):
                 start = wb
         # a quoted name keeps its quotes: “碳达峰十大行动”
         yield _quoted(tokens, start, b)
@@ -407,6 +412,36 @@ EVALUATIVE = re.compile(
     r"可行|有利于[^的，。；“”]{0,12}|更有利于[^的，。；“”]{0,12})的"
 )
 
+# modifiers that praise or size a thing without naming it (实际行动, 广阔平台, 更高能级大平台, 综合性平台)
+GENERIC_MODIFIER = re.compile(
+    r"^(?:实际|广阔|更广阔|重要|有力|坚强|更高能级|高能级|高水平|高层次|高品质|高标准|一流|更大|更多|更好|全新|新型|"
+    r"综合性|多元|多层次|多元化|各类|各种|一批|更高|大型|小型|专业化|特色|优质|重大|重点|国家级|省级|市级|县级)+的?大?"
+)
+
+# verbs that never stand inside a carrier's or mechanism's name: what follows them is the name
+INNER_ACTION = re.compile(r"(?:开展|探索|争创|联建|鼓励|引导|承担|承办|牵头)的?")
+
+
+def _after_inner_action(name: str) -> str:
+    """A carrier's or mechanism's name without who does what before it (岑巩县开展义务教育教学改革试点 →
+    义务教育教学改革试点; 国务院部署开展的安全生产治本攻坚三年行动 → 安全生产治本攻坚三年行动); a verb inside
+    quotes is part of a quoted name (“三社联建”)."""
+    inner = None
+    for m in INNER_ACTION.finditer(name):
+        before = name[: m.start()]
+        if len(name) - m.end() >= 4 and before.count("“") == before.count("”"):
+            inner = m
+    if inner is None or name[inner.end()] in "和及与、" or re.search(r"[的、]", name[inner.end() :]):
+        return name  # 鼓励创新、宽容失败的制度机制: the verb belongs to a description of the name
+    return name[inner.end() :]
+
+
+# what a construction work is built on or does (…水库增容工程, …航道整治工程, …城际架梁工程), not a programme's aim
+WORKS = re.compile(
+    r"水库|河道?|湖|渠|航道|港|码头|高速|铁路|城际|公路|国道|省道|大桥|桥|隧道|管网|路网|管廊|枢纽|机场|电站|水厂|堤|闸|"
+    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|架梁|通航|水土保持|连通|廊道"
+)
+
 
 class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
@@ -431,7 +466,14 @@ class Document:
             bare = phrase
             while (m := EVALUATIVE.match(bare)) and len(bare) - m.end() >= 2:
                 bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
-            phrase = bare
+            phrase = _after_inner_action(bare)
+            core = GENERIC_MODIFIER.sub("", phrase)
+            if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
+                return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
+            if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
+                return (
+                    None  # 冶源水库增容工程, 宁马城际架梁工程: a construction work, not a programme (protocol §10.22)
+                )
         if (
             len(phrase) < 2
             or phrase in generic
@@ -1136,10 +1178,10 @@ NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
 # the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
 SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")
-PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?项目(?:建设|前期工作)?$")
+PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?(?:项目|工程)(?:建设|前期工作)?$")
 NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$")
 # who runs a quoted programme is not part of its name: 自治区“碳达峰十大行动” → “碳达峰十大行动”
-OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区)(?=“)")
+OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代)(?=“)")
 
 
 def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
@@ -1195,6 +1237,8 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             )
         ):
             parts = [(o0, b)]  # the members share one head: 蓝天、碧水、净土保卫战; …、服务效能提升“三个专项行动”
+    elif (cut := text.rfind("等", o0, b)) > o0 + 2 and _ends_in(_bare(text, o0, cut)[2], suffixes):
+        parts = [(o0, cut)]  # 碳中和联合研究院等重大平台: one name, then the category it belongs to
     out = []
     for x, y in parts:
         sx, sy, _ = _bare(text, x, y)
@@ -1202,9 +1246,10 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             (
                 k
                 for k in range(sx + 2, sy - 2)
-                if text[k] in "和及与"
+                if text[k] in "和及与或"
                 and (
-                    _ends_in(_bare(text, sx, k)[2], suffixes)
+                    text[k - 1 : k + 2] == "”或“"  # “青年公寓”或“青年驿站”: two quoted alternatives, two names
+                    or _ends_in(_bare(text, sx, k)[2], suffixes)
                     or text.startswith("建设", k - 2)
                     or RANK_START.match(text[k + 1 : sy])
                 )

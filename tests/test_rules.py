@@ -394,3 +394,42 @@ def test_canonical_names_keep_a_quoted_numbered_programme():
     found = extract_items(pd.DataFrame(split(text)).assign(doc_id="d"), tokens, CODEBOOK, dictionary_pos(LEXICON))
     measures = set(found[found.theme == "measure"].canonical)
     assert {"推进六水共治", "推进五个一批"} <= measures, measures
+
+
+# corpus/raw (the Mudanjiang seed, a research report), verbatim
+PLAIN = "现在，宣传社区党建重要性的工作不够深入，抓好社区党建没有真正放到重要的议事日程。"
+
+
+def test_an_analysis_admits_a_shortcoming_without_conceding_a_government_report_does_not():
+    def admitted(genre: str) -> set[str]:
+        doc = document(PLAIN)
+        doc.genre = genre
+        return {r["item"] for r in RULES["admission"].func(doc) if r is not None}
+
+    assert "宣传社区党建重要性的工作不够深入" in admitted("research_report")
+    assert not admitted("government_work_report")  # a work report admits in its passage, or concedes
+
+
+def test_national_formulae_after_a_national_frame_are_context():
+    # cities-2024/txt/吉林.txt (a development report), verbatim
+    text = (
+        "在肯定成绩的同时，我们也清醒认识到，当前外部环境的复杂性、严峻性、不确定性上升，有效需求不足，社会预期偏弱，"
+        "我市主导产业受到较大冲击，一些经营主体仍面临不少困难；高校创新资源运用还不充分，高新技术企业占比不高。"
+    )
+    found = {i for _, i, _ in items("problem_passage", text)}
+    assert {"我市主导产业受到较大冲击", "一些经营主体仍面临不少困难", "高新技术企业占比不高"} <= found
+    assert not found & {"有效需求不足", "社会预期偏弱"}
+
+
+def test_the_headline_targets_do_not_swallow_a_plan_whose_line_breaks_were_lost():
+    # cities-2024/txt/泸州.txt (a development report) is one line; three of its sentences, in their order there
+    text = (
+        "综合各方面因素，建议2024年全市经济社会发展的主要预期目标是：地区生产总值增速高于全省0.5个百分点左右；"
+        "城镇新增就业3.7万人；居民消费价格指数控制在103左右；地方一般公共预算收入、城乡居民人均可支配收入与经济增长同步；"
+        "粮食产量稳定在238万吨以上。"
+        "六、聚焦生态文明建设，筑牢长江上游重要生态屏障深入打好污染防治攻坚战。"
+        "坚持“三水”统筹[44]、水岸共治，加强农业面源污染防治，推动濑溪河、古蔺河、大陆溪等小流域综合治理。"
+    )
+    found = {i for _, i, _ in items("action", text)}
+    assert "加强农业面源污染防治" in found
+    assert not any("新增就业" in i or "粮食产量" in i for i in found)  # the targets themselves are outcomes

@@ -40,6 +40,7 @@ LIST_FIELDS = (
     "heading_remedies",
     "frame_patterns",
     "section_cues",
+    "plain_admission_genres",
 )
 
 
@@ -77,6 +78,7 @@ class Theme:
     hatch: str = ""
     quoted_heads: list[str] = field(default_factory=list)  # an item with this head names itself in quotes
     heading_remedies: list[str] = field(default_factory=list)  # a heading cue after one of these is a remedy
+    plain_admission_genres: list[str] = field(default_factory=list)  # genres that admit without conceding
 
     def frames(self, clause: str) -> bool:
         """A clause that only frames an admission, or states national or global conditions."""
@@ -272,6 +274,7 @@ def parse_codebook(  # noqa: C901 - one validation step per key, each naming the
             lists["section_cues"],
             quoted_heads=lists["quoted_heads"],
             heading_remedies=lists["heading_remedies"],
+            plain_admission_genres=lists["plain_admission_genres"],
         )
         colour = entry.get("colour", "#999999")
         if not (isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour)):

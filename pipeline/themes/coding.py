@@ -62,7 +62,9 @@ def code_documents(
 
     sentences = catalog.read_artifact_rows(out_dir, "sentences", doc_ids)
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
-    items = extract_items(sentences, tokens, codebook, dictionary_pos(lexicon))
+    docs = catalog.read_artifact_rows(out_dir, "documents", doc_ids, columns=["doc_id", "genre"])
+    genres = {d: g for d, g in zip(docs["doc_id"].tolist(), docs["genre"].tolist(), strict=True) if isinstance(g, str)}
+    items = extract_items(sentences, tokens, codebook, dictionary_pos(lexicon), genres)
     items = add_model_items(items, sentences, model, codebook, threshold, labelled)
     whole = to_arrow(items.reset_index(drop=True))
     # each document's own compact table (a filter copies; a slice would carry the whole chunk's buffers with it

@@ -169,6 +169,12 @@ def _strip_quotes(s: str) -> str:
     return s
 
 
+# what opens a clause, never a name: a conjunction or preposition, an area or amount (3.02万亩森林可持续经营试点)
+NAME_OPENER = re.compile(
+    r"^(?:[和与及并同]|[\d.]+[万亿千百]?(?:亩|公顷|平方公里|公里|千米|个|家|项|所|座|条|批|处))(?=[\u4e00-\u9fff“])"
+)
+
+
 def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
@@ -182,6 +188,7 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     if theme == "problem":
         s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
+        s = NAME_OPENER.sub("", s) if len(NAME_OPENER.sub("", s)) >= 4 else s  # 与省产业技术研究院, 3.02万亩…试点
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
             stripped = verbs.sub("", s)
             if len(stripped) >= 3 and stripped not in generic and not stripped.startswith(("者", "人", "员")):
@@ -271,6 +278,21 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
         if w == "—" and wb == start and j > 0 and tokens[j - 1][2] == wa and _nominal(tokens[j - 1][0], tags, phrases):
             start, j = wa, j - 1  # 北京—银海协同创新中心: a dash between two names of places
             continue
+        if (
+            w in ("和", "与", "及")
+            and wb == start
+            and j > 0
+            and tokens[j - 1][2] == wa
+            and _nominal(tokens[j - 1][0], tags, phrases)
+            and tags.get(tokens[j - 1][0], "n") in ("n", "nz", "ns", "nt", "nr", "vn", "j", "ng")  # not 对外开放
+            and not tokens[j - 1][0].endswith(NAME_HEADS)  # 合作模式和利益联结机制: two names
+            and b - tokens[j - 1][1] <= max_chars
+        ):
+            start, j = (
+                tokens[j - 1][1],
+                j - 2,
+            )  # 能耗和碳排放双控制度, 政府和社会资本合作新机制: modifiers share the head
+            continue
         if wb == start and re.fullmatch(r"[一二三四五六七八九十两\d]+年", w):
             start, j = wa, j - 1  # a programme's duration belongs to its name: …产业地标三年行动
             continue
@@ -312,6 +334,26 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
         start = wa
         j -= 1
     return start, j
+
+
+# a word ending in one of these names a thing of its own: 和 after it joins two names, not two modifiers
+NAME_HEADS = (
+    "机制",
+    "制度",
+    "体制",
+    "模式",
+    "体系",
+    "制",
+    "平台",
+    "中心",
+    "工作",
+    "基地",
+    "园区",
+    "工程",
+    "行动",
+    "计划",
+    "试点",
+)
 
 
 def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
@@ -442,10 +484,30 @@ WORKS = re.compile(
     r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|架梁|通航|水土保持|连通|廊道"
 )
 
+# a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
+POSITION_VERB = re.compile(r"(?:打造|建成|建设|成为|争当|跻身|定位为|当好|构建)[^，。；：]{0,14}$")
+POSITION_SCOPE = re.compile(
+    r"^(?:全国|中国|国际|全球|世界|区域|全省|全区|省域|[东西南北中]部|东北|西北|西南|东南|华东|华南|"
+    r"华北|华中|长三角|粤港澳|成渝|京津冀|长江|黄河|沿海|沿边|北方|南方|[\u4e00-\u9fff]{2}地区)"
+)
+POSITION_HEADS = ("中心", "高地", "枢纽", "门户", "目的地", "之都", "名城", "集散地", "桥头堡", "增长极", "生产基地")
+
+
+def _positioning(text: str, a: int, name: str) -> bool:
+    """``name`` (at ``text[a:]``) is a role the city means to play, after 打造/建成/成为…, not a named carrier."""
+    bare = re.sub(r"^面向[^，。；]{1,10}的", "", re.sub(r"[“”]", "", name))
+    return (
+        bare.endswith(POSITION_HEADS)
+        and POSITION_VERB.search(text, max(0, a - 20), a) is not None
+        and POSITION_SCOPE.match(bare) is not None
+    )
+
 
 class Document:
     """One document's sentences and tokens, with what several rules need to know about them:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
+
+    genre: str | None = None  # the document's genre, when known
 
     def __init__(
         self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook, tags: dict[str, str]
@@ -470,6 +532,8 @@ class Document:
             core = GENERIC_MODIFIER.sub("", phrase)
             if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
                 return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
+            if theme == "carrier" and _positioning(text, a, phrase):
+                return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
             if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
                 return (
                     None  # 冶源水库增容工程, 宁马城际架梁工程: a construction work, not a programme (protocol §10.22)
@@ -556,9 +620,9 @@ class Document:
         return _enumerated(self)
 
 
-def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
+def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str], genres: dict[str, str] | None = None):
     """Items of every document by the codebook's rules (see module docstring); a DataFrame with
-    ITEM_COLUMNS, ``score`` empty."""
+    ITEM_COLUMNS, ``score`` empty.  ``genres`` (doc_id → genre) lets the rules read each genre its own way."""
     import pandas as pd
 
     rows: list[dict] = []
@@ -574,6 +638,7 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str]):
             codebook,
             tags,
         )
+        doc.genre = (genres or {}).get(doc_id)
         for name in codebook.rules:
             func = RULES[name].func
             if func is not None:
@@ -594,9 +659,14 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
         return
     for k, where in sorted(doc.passage.items()):
         r = doc.rows[k]
-        text, after_cue = r.text, False
+        text, after_cue, context = r.text, False, False
         for a, b in _clauses(text):
             clause = text[a:b]
+            # national formulae after a national frame (当前外部环境…上升，有效需求不足，社会预期偏弱，我市…) are
+            # context, not the city's problems (protocol §10.11)
+            if context and NATIONAL_FORMULA.match(clause):
+                continue
+            context = problem.frames(clause) and NATIONAL_FRAME.match(clause) is not None
             if where == "open":
                 cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
                 if cue_here or not after_cue:
@@ -614,6 +684,15 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                     yield doc.item(r, "problem", a, b, "problem_passage")
             elif is_admission(clause, doc.codebook):
                 yield doc.item(r, "problem", a, b, "problem_passage")
+
+
+NATIONAL_FRAME = re.compile(
+    r"^(?:当前|目前)?(?:外部环境|国际环境|国内外环境|国际国内环境|国内|我国|全国|世界经济|全球|外部|宏观)"
+)
+NATIONAL_FORMULA = re.compile(
+    r"^(?:国内)?(?:有效需求不足|部分行业产能过剩|社会预期偏弱|预期偏弱|风险隐患(?:仍然|依然)?较多|国内大循环存在堵点|"
+    r"外部环境的复杂性、严峻性、不确定性上升)$"
+)
 
 
 @rule("problem_section")
@@ -803,13 +882,15 @@ def admission(doc: Document) -> Iterator[dict | None]:
     if not (problem and problem.admission_cues):
         return
     coded = doc.enumerated[1]
+    # an analysis states a shortcoming plainly (现在，宣传社区党建重要性的工作不够深入); a government report concedes
+    plain = doc.genre in problem.plain_admission_genres
     for k, r in doc.free():
         path = list(r.section_path) if r.section_path is not None else []
         if (
             k in coded
             or r.is_heading
             or section_theme(path, codebook) == "problem"
-            or not _has_any(r.text, problem.concession_words)
+            or not (plain or _has_any(r.text, problem.concession_words))
         ):
             continue
         for a, b in _clauses(r.text):
@@ -819,8 +900,13 @@ def admission(doc: Document) -> Iterator[dict | None]:
                 and not _has_any(clause, problem.remedy_words)
                 and len(clause) >= 6
                 and not problem.frames(clause)
+                # stated plainly, a prescription (要重视薄弱环节) or a sanction (对…不到位的进行通报) admits nothing
+                and not (plain and not _has_any(r.text, problem.concession_words) and PRESCRIPTION.search(clause))
             ):
                 yield doc.item(r, "problem", a, b, "admission")
+
+
+PRESCRIPTION = re.compile(r"(?<![需主重只想])要(?!求)|应当|应该|必须|进行通报|重视")
 
 
 # --------------------------------------------------------------------------- measures as actions
@@ -1031,7 +1117,7 @@ def action(doc: Document) -> Iterator[dict | None]:
 
 def _actions(doc: Document) -> list[tuple]:
     out: list[tuple] = []
-    targets_para = None
+    targets_para, targets_at = None, -1
     measure = doc.codebook.themes.get("measure")
     if measure is None:
         return out
@@ -1042,9 +1128,14 @@ def _actions(doc: Document) -> list[tuple]:
         if _run_in_heading(doc, k) and not _names_a_practice(r.text, doc.codebook):
             continue  # 推进教育优质均衡发展。…: a paragraph title, unless it names what it does (实施城市更新行动。)
         if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
-            targets_para = r.para_id
+            targets_para, targets_at = r.para_id, k
         if r.para_id == targets_para:
-            continue
+            # the list of targets ends with its paragraph, or, in a text whose line breaks were lost, at the next
+            # outline marker or a few sentences on (六、聚焦生态文明建设…)
+            if k - targets_at > TARGET_SENTENCES or (k > targets_at and OUTLINE_START.match(r.text)):
+                targets_para = None
+            else:
+                continue
         for a, b in _clauses(r.text):
             if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
                 continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
@@ -1052,7 +1143,7 @@ def _actions(doc: Document) -> list[tuple]:
                 found = action_of(r.text[x:y], doc.codebook)
                 if found:
                     i, verb, obj = found
-                    if k < doc.review_end and verb == "新增" and MARKET_OUTCOME.search(obj):
+                    if k < doc.review_end and verb in TALLY_VERBS and MARKET_OUTCOME.search(obj):
                         continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
                     end = y
                     while end > x + i and r.text[end - 1] in " 　等":
@@ -1060,6 +1151,11 @@ def _actions(doc: Document) -> list[tuple]:
                     out.append((r, x + i, end, verb, obj))
     return out
 
+
+# in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
+TALLY_VERBS = frozenset({"新增", "新培育", "培育", "实现"})
+TARGET_SENTENCES = 4  # the headline targets take a few sentences at most
+OUTLINE_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、．.](?!\d))")
 
 # what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)
 MARKET_OUTCOME = re.compile(
@@ -1117,10 +1213,19 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
         if (
             text[k] == "、"
             and _action_start(text[k + 1 : b], codebook, subject=False) is not None
-            and action_of(text[cuts[-1] : k], codebook) is not None
+            and _verb_and_object(text[cuts[-1] : k], codebook)
         ):
             cuts.append(k + 1)
     return [(x, (cuts[j + 1] - 1) if j + 1 < len(cuts) else b) for j, x in enumerate(cuts)]
+
+
+def _verb_and_object(piece: str, codebook: Codebook) -> bool:
+    """``piece`` opens with a verb and has an object: an action, or an aim (扩大就业创业渠道、提高兜底保障标准 is an aim
+    and an action, not one lump)."""
+    if action_of(piece, codebook) is not None:
+        return True
+    head = _action_start(piece, codebook, subject=False)
+    return head is not None and len(piece) - head[1] - len(head[2]) >= 2
 
 
 NOUN_DESCRIPTORS = re.compile(
@@ -1215,6 +1320,16 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
         if k == b or (text[k] == "、" and depth == 0):
             parts.append((s, k))
             s = k + 1
+        elif (
+            text[k] == "“"
+            and k > s
+            and text[s] == "“"
+            and text[k - 1] == "”"
+            and depth == 1
+            and _ends_in(_bare(text, s, k)[2], suffixes)
+        ):
+            parts.append((s, k))  # “专家教授天门行”“万名大学生回归工程”: two quoted names side by side
+            s = k
     if len(parts) > 1:
         last_s, last_e = parts[-1]
         cut = text.rfind("等", last_s, last_e)

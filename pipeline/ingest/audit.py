@@ -24,13 +24,19 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from .metadata import year_counts
 from .places import MUNICIPALITIES, short_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported by the corpus-wide checks only: the per-document checks run in worker processes, which
+# need not load it
 
 CHECKS = ("place_conflict", "year_conflict", "truncated", "near_duplicate", "broken_lines", "not_chinese", "too_short")
 SEVERITIES = ("error", "warning", "info")
@@ -260,11 +266,22 @@ def _context(text: str, m: re.Match, width: int = 12) -> str:
     return text[max(0, m.start() - width) : m.end() + width].replace("\n", " ")
 
 
+def _missing(value) -> bool:
+    """None, or a missing value of pandas (NaN, NA) in a row read from a table; an int or str is never missing."""
+    if value is None:
+        return True
+    if isinstance(value, (int, str)):
+        return False
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
 def check_year(rec: dict, rules: AuditRules) -> list[Finding]:
     """The stated year (manifest, table, file name, date or title) against the years the text speaks of."""
     doc_id, text = rec["doc_id"], rec["text"]
     stated = []
-    if rec.get("year") is not None and not pd.isna(rec["year"]) and rec.get("year_source") in STATED:
+    if not _missing(rec.get("year")) and rec.get("year_source") in STATED:
         stated.append((int(rec["year"]), str(rec["year_source"])))
     m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", Path(str(rec.get("source_file", "")).split("#")[0]).stem)
     if m and all(int(m.group(1)) != y for y, _ in stated):
@@ -500,8 +517,9 @@ def shingle_hashes(text: str, k: int, sample: int = 1) -> np.ndarray:
         h ^= h >> np.uint64(32)
     h &= _M32
     if sample > 1:
-        kept = h[h % np.uint64(sample) == 0]
-        h = kept if len(np.unique(kept)) >= 50 else h
+        kept = np.unique(h[h % np.uint64(sample) == 0])
+        if len(kept) >= 50:
+            return kept
     return np.unique(h)
 
 
@@ -549,6 +567,8 @@ def near_duplicates(signatures: dict[str, list[int]], params: dict) -> list:
 def duplicate_groups(pairs: list, n_chars: dict[str, int]) -> dict[str, str]:
     """doc_id → the document its group is counted by (the longest text; then the first doc_id), for
     every document of a group but that one."""
+    if not pairs:
+        return {}
     import networkx as nx
 
     g = nx.Graph()
@@ -609,6 +629,8 @@ def audit_corpus(
     """The corpus-wide checks (near duplicates, length against the genre), then the quality report and
     the documents with ``flags``, ``duplicate_of`` and ``counted``.  ``signatures`` are MinHash
     signatures already at hand (from the cache), by doc_id."""
+    import pandas as pd
+
     p = params["audit"]
     findings = list(findings)
     signatures = dict(signatures or {})

@@ -22,6 +22,7 @@ The rules themselves (patterns, cue words, thresholds) live in
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,14 @@ from ..text import CJK, ENUM_MARK
 from .tracked import Edit, TrackedText
 
 CJK_RE = re.compile(f"[{CJK}]")
+_NON_CJK_RUN = re.compile(f"[^{CJK}]+")
 SENT_END = "。！？!?；;"
+
+
+def cjk_chars(text: str) -> str:
+    """The text's Chinese characters (:data:`CJK_RE`), in order: what lies between them cut out in runs, which is
+    much faster than collecting them one by one."""
+    return _NON_CJK_RUN.sub("", text)
 
 
 @dataclass
@@ -57,6 +65,21 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
 def _whole_line_edit(text: str, start: int, end: int, rule: str) -> Edit:
     """Remove a line together with its newline."""
     return Edit(start, min(end + 1, len(text)), "", rule)
+
+
+# a leading run of any characters: ".*" (group 1), ".+" (group 2), ".{m,n}" (m in group 3), or ".{m}" (group 4)
+_LEADING_ANY = re.compile(r"\.(?:(\*)|(\+)|\{(\d*),\d*\}|\{(\d+)\})(?![*+?{])")
+
+
+def _search_form(pattern: str) -> str:
+    """A pattern that finds a match somewhere in a text exactly when ``pattern`` does, with a leading run of
+    any characters (".*", ".{2,80}") cut to its shortest length.  A search for ".*X" otherwise tries every
+    length of the run at every position, which takes time in the square of the line length."""
+    m = _LEADING_ANY.match(pattern)
+    if m is None or m.group(4) is not None:
+        return pattern
+    shortest = 0 if m.group(1) else 1 if m.group(2) else int(m.group(3) or 0)
+    return f".{{{shortest}}}{pattern[m.end() :]}"
 
 
 class Rules:
@@ -94,7 +117,9 @@ class Rules:
         self.broken_heading = int(br.get("heading_max_chars", 40))
         self.broken_sentences = float(br.get("max_sentences_per_line", 1.5))
         sharing = cfg["line_rules"].get("sharing_chrome", [])
-        self.sharing_signal = re.compile("|".join(f"(?:{p})" for p in sharing)) if sharing else None
+        # only ever searched for (is there sharing-site furniture at all?), so in its faster search form
+        self.sharing_signal = re.compile("|".join(f"(?:{_search_form(p)})" for p in sharing)) if sharing else None
+        self.spam_word = re.compile("|".join(re.escape(w) for w in self.spam_words)) if self.spam_words else None
 
 
 # --------------------------------------------------------------------------- passes
@@ -111,15 +136,19 @@ def normalise_controls(t: TrackedText) -> TrackedText:
     return t.apply(edits, summarise=True)
 
 
+_SPAM_SEPARATOR = re.compile(r"[,，|｜]")
+
+
 def _is_spam_line(line: str, rules: Rules) -> bool:
     if any(m in line for m in rules.spam_markers):
         return True
-    items = [x for x in re.split(r"[,，|｜]", line) if x.strip()]
+    items = [x for x in _SPAM_SEPARATOR.split(line) if x.strip()]
     if len(items) < rules.spam_min_items:
         return False
     if sum(len(x.strip()) for x in items) / len(items) > 20:
         return False
-    hits = sum(1 for x in items if any(w in x for w in rules.spam_words))
+    spam_word = rules.spam_word
+    hits = sum(1 for x in items if spam_word.search(x)) if spam_word is not None else 0
     return hits / len(items) >= rules.spam_min_share
 
 
@@ -341,6 +370,14 @@ def drop_repeats(t: TrackedText) -> TrackedText:
 _HEADING_HEAD = re.compile(rf"^\s*{ENUM_MARK}")
 _SENT_INSIDE = re.compile(r"[。！？；;：:]")
 _ANY_PUNCT = re.compile(r"[，,、。！？；;：:“”（）()《》]")
+# each of these starts at a space: the lookahead (?=[ \u3000]) says so first, so that the lookbehinds are only
+# tried there and not at every character
+_FLAT_GAP = re.compile(rf"(?=[ \u3000])(?<=[{CJK}，。、；：:）)”！？])[ \u3000]+(?=[{CJK}“（(0-9])")
+_SPACE_RUN = re.compile(r"[ \u3000]+")
+_CJK_DIGIT_SPACE = re.compile(
+    rf"(?=[ \u3000])(?:(?<=[{CJK}，。、；：（）])[ \u3000]+(?=[0-9])|(?<=[0-9%])[ \u3000]+(?=[{CJK}，。、；：])|"
+    rf"(?<=[，、,（])[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=[，。、；：,）]))"
+)
 
 
 def restore_breaks(t: TrackedText) -> TrackedText:
@@ -352,13 +389,15 @@ def restore_breaks(t: TrackedText) -> TrackedText:
     text = t.text
     edits = []
     for s, _e, line in _lines(text):
-        gaps = list(re.finditer(rf"(?<=[{CJK}，。、；：:）)”！？])[ \u3000]+(?=[{CJK}“（(0-9])", line))
-        if len(line) < 300 or len(gaps) < 3:
+        if len(line) < 300:
+            continue
+        gaps = list(_FLAT_GAP.finditer(line))
+        if len(gaps) < 3:
             continue
         # breaks turned into spaces fall after sentence ends; line wraps fall anywhere
         at_end = sum(1 for m in gaps if line[m.start() - 1] in "。！？；：:")
         paragraphs = at_end / len(gaps) >= 0.5
-        for m in re.finditer(r"[ \u3000]+", line):
+        for m in _SPACE_RUN.finditer(line):
             a, b = m.start(), m.end()
             prev, nxt = line[a - 1 : a], line[b : b + 1]
             if not prev or not nxt:
@@ -392,13 +431,7 @@ def restore_breaks(t: TrackedText) -> TrackedText:
             ):
                 edits.append(Edit(s + a, s + b, "", "wrap_space"))
     t = t.apply(edits, summarise=True)
-    fixed = []
-    for m in re.finditer(
-        rf"(?<=[{CJK}，。、；：（）])[ \u3000]+(?=[0-9])|(?<=[0-9%])[ \u3000]+(?=[{CJK}，。、；：])|"
-        rf"(?<=[，、,（])[ \u3000]+(?=[{CJK}])|(?<=[{CJK}])[ \u3000]+(?=[，。、；：,）])",
-        t.text,
-    ):
-        fixed.append(Edit(m.start(), m.end(), "", "cjk_digit_space"))
+    fixed = [Edit(m.start(), m.end(), "", "cjk_digit_space") for m in _CJK_DIGIT_SPACE.finditer(t.text)]
     return t.apply(fixed, summarise=True)
 
 
@@ -463,6 +496,8 @@ def rejoin_broken_lines(t: TrackedText, rules: Rules) -> TrackedText:
 
 
 _LETTER_SPACED = re.compile(rf"[ \u3000]*(?:[{CJK}][ \u3000]+){{2,}}[{CJK}][ \u3000]*")
+_INNER_SPACE = re.compile(r"(?<=\S)[ \u3000]+(?=\S)")
+_SPACES_TO_ONE = re.compile(r"[ \u3000]{2,}|\u3000")
 
 
 def tidy_whitespace(t: TrackedText) -> TrackedText:
@@ -472,10 +507,7 @@ def tidy_whitespace(t: TrackedText) -> TrackedText:
     edits = []
     for s, e, line in _lines(text):
         if len(line) <= 60 and _LETTER_SPACED.fullmatch(line):
-            edits += [
-                Edit(s + m.start(), s + m.end(), "", "whitespace")
-                for m in re.finditer(r"(?<=\S)[ \u3000]+(?=\S)", line)
-            ]
+            edits += [Edit(s + m.start(), s + m.end(), "", "whitespace") for m in _INNER_SPACE.finditer(line)]
         if not line.strip():
             edits.append(Edit(s, min(e + 1, len(text)), "", "whitespace"))
             continue
@@ -486,7 +518,7 @@ def tidy_whitespace(t: TrackedText) -> TrackedText:
         if trail:
             edits.append(Edit(e - trail, e, "", "whitespace"))
         # runs of spaces inside a line become one ASCII space (an ideographic space too)
-        for m in re.finditer(r"[ \u3000]{2,}|\u3000", line.strip(" \t\u3000\f")):
+        for m in _SPACES_TO_ONE.finditer(line.strip(" \t\u3000\f")):
             a = s + lead + m.start()
             edits.append(Edit(a, a + len(m.group()), " ", "whitespace"))
     t = t.apply(edits, summarise=True)
@@ -500,11 +532,13 @@ def tidy_whitespace(t: TrackedText) -> TrackedText:
 _FW_TABLE = {cp: chr(cp - 0xFEE0) for cp in range(0xFF10, 0xFF1A)}
 _FW_TABLE.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF21, 0xFF3B)})
 _FW_TABLE.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF41, 0xFF5B)})
+_FW_CHAR = re.compile("[" + re.escape("".join(map(chr, _FW_TABLE))) + "]")
 _TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 
 
 def normalise_width(t: TrackedText) -> TrackedText:
-    t = t.map_chars(_FW_TABLE, "width_alnum")
+    if _FW_CHAR.search(t.text):  # mapping every character of a text that has none to map takes time
+        t = t.map_chars(_FW_TABLE, "width_alnum")
     text = t.text
     chars = list(text)
     changed = 0
@@ -534,11 +568,11 @@ def _opencc():
 
 def detect_script(text: str) -> str:
     """'traditional' when a notable share of CJK characters change under t2s."""
-    sample = "".join(CJK_RE.findall(text[:20000]))
+    sample = cjk_chars(text[:20000])
     if not sample:
         return "simplified"
     conv = _opencc().convert(sample)
-    changed = sum(1 for a, b in zip(sample, conv, strict=False) if a != b)
+    changed = 0 if conv == sample else sum(map(operator.ne, sample, conv))
     return "traditional" if changed / len(sample) >= 0.03 else "simplified"
 
 

@@ -15,21 +15,26 @@ import re
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import pandas as pd
 import yaml
 
 from .. import catalog
 from ..config import resource_files
 from ..executor import parallel_map
 from .audit import AuditRules, Finding, apply_errors, audit_corpus, check_document, signature
-from .clean import CJK_RE, CleanResult, Rules, clean_text, to_simplified
+from .clean import CleanResult, Rules, cjk_chars, clean_text, to_simplified
 from .manifest import check_manifest, parse_date
 from .metadata import infer_date, infer_genre, infer_publisher, infer_title, infer_year
 from .places import Attribution, attribute, load_gazetteer
 from .readers import RawDoc, ReadError, read_bytes
 from .tracked import Removal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where the tables are made (ingest_to, ingest_corpus): the per-file work (_ingest_file) runs
+# in worker processes, which need not load it
 
 FIELDS = ["title", "date", "year", "province", "city", "district", "publisher", "genre", "url"]
 DOC_COLUMNS = (
@@ -192,7 +197,7 @@ def _text_problems(doc: RawDoc, res: CleanResult | str, p_ing: dict) -> tuple[st
         return res, notes, None
     if not res.text.strip():
         return "no text left after cleaning (all page furniture?)", notes, "too_short"
-    n_cjk = len(CJK_RE.findall(res.text))
+    n_cjk = len(cjk_chars(res.text))
     if n_cjk < int(p_ing["min_chinese_chars"]):
         return (
             f"no Chinese text to speak of ({n_cjk} Chinese characters of {len(res.text)}; "
@@ -418,6 +423,7 @@ def ingest_to(  # noqa: C901 - one pass over the files, then one over the docume
     spreadsheet would read as a formula)."""
     import tempfile
 
+    import pandas as pd
     import pyarrow as pa
 
     corpus, out = Path(corpus), Path(out)
@@ -563,6 +569,8 @@ def ingest_corpus(
     source_file: :func:`ingest_to` into a temporary folder, read back (for small corpora and tests; the stage
     writes its tables directly).  A corpus with nothing readable gives empty tables and the log."""
     import tempfile
+
+    import pandas as pd
 
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
         res = ingest_to(tmp, corpus, params, manifest_path, use_manifest, keep_report=True)

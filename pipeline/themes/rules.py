@@ -457,7 +457,8 @@ EVALUATIVE = re.compile(
 # modifiers that praise or size a thing without naming it (实际行动, 广阔平台, 更高能级大平台, 综合性平台)
 GENERIC_MODIFIER = re.compile(
     r"^(?:实际|广阔|更广阔|重要|有力|坚强|更高能级|高能级|高水平|高层次|高品质|高标准|一流|更大|更多|更好|全新|新型|"
-    r"综合性|多元|多层次|多元化|各类|各种|一批|更高|大型|小型|专业化|特色|优质|重大|重点|国家级|省级|市级|县级)+的?大?"
+    r"综合性|多元|多层次|多元化|各类|各种|一批|更高|大型|小型|专业化|特色|优质|重大|重点|国家级|省级|市级|县级|"
+    r"省级以上|市级以上|国家级以上|全省重要|全国重要|重要)+的?大?"
 )
 
 # verbs that never stand inside a carrier's or mechanism's name: what follows them is the name
@@ -490,12 +491,16 @@ POSITION_SCOPE = re.compile(
     r"^(?:全国|中国|国际|全球|世界|区域|全省|全区|省域|[东西南北中]部|东北|西北|西南|东南|华东|华南|"
     r"华北|华中|长三角|粤港澳|成渝|京津冀|长江|黄河|沿海|沿边|北方|南方|[\u4e00-\u9fff]{2}地区)"
 )
+RANK_CLAIMED = re.compile(r"(?:重要|重要影响力|影响力)的[\u4e00-\u9fff]?$")
 POSITION_HEADS = ("中心", "高地", "枢纽", "门户", "目的地", "之都", "名城", "集散地", "桥头堡", "增长极", "生产基地")
 
 
 def _positioning(text: str, a: int, name: str) -> bool:
     """``name`` (at ``text[a:]``) is a role the city means to play, after 打造/建成/成为…, not a named carrier."""
     bare = re.sub(r"^面向[^，。；]{1,10}的", "", re.sub(r"[“”]", "", name))
+    at = text.find(name, a)
+    if re.match(r"^(?:全国|全省|区域|国内)?重要的", bare) or RANK_CLAIMED.search(text, max(0, at - 12), max(0, at)):
+        return True  # 全省重要的智能装备产业基地, 国内重要的新型盐化工产业基地: a rank claimed, in whatever sentence
     return (
         bare.endswith(POSITION_HEADS)
         and POSITION_VERB.search(text, max(0, a - 20), a) is not None

@@ -338,21 +338,24 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
 
 # a word ending in one of these names a thing of its own: 和 after it joins two names, not two modifiers
 NAME_HEADS = (
-    "机制",
-    "制度",
-    "体制",
-    "模式",
-    "体系",
-    "制",
-    "平台",
-    "中心",
-    "工作",
-    "基地",
-    "园区",
-    "工程",
-    "行动",
-    "计划",
-    "试点",
+    *(
+        "机制",
+        "制度",
+        "体制",
+        "模式",
+        "体系",
+        "制",
+        "平台",
+        "中心",
+        "工作",
+        "基地",
+        "园区",
+        "工程",
+        "行动",
+        "计划",
+        "试点",
+    ),
+    *("集团", "医共体", "联合体", "联盟", "走廊", "生活圈", "飞地", "驿站", "品牌", "教育", "试验区", "示范区"),
 )
 
 
@@ -1270,7 +1273,14 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             o0 += len(nxt)
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
         inner = next(
-            (k for k in range(o0 + 2, b - 2) if text.startswith(verbs, k) and text[o0:k].endswith(all_suffixes)),
+            (
+                k
+                for k in range(o0 + 2, b - 2)
+                if text.startswith(verbs, k)
+                and text[o0:k].endswith(all_suffixes)
+                # …医疗集团建设试点: a verb right before a programme's head names the programme, it begins nothing
+                and not PROGRAMME_HEAD.match(text, k + len(next(v for v in verbs if text.startswith(v, k))))
+            ),
             None,
         )
         if inner is not None:
@@ -1282,6 +1292,7 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
 
 
+PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")

@@ -43,6 +43,10 @@ LIST_FIELDS = (
 )
 
 
+# where a clause ends (compiled once: every sentence of a document is tested)
+CLAUSE_MARKS = re.compile(r"[，,；;：:。！？!?]")
+
+
 class CodebookError(PipelineError, ValueError):
     """A codebook that cannot be used; the message names the entry."""
 
@@ -84,7 +88,7 @@ class Theme:
 
     def opens_passage(self, sentence: str) -> bool:
         """A sentence that opens an admission of problems."""
-        for clause in re.split(r"[，,；;：:。！？!?]", sentence):
+        for clause in CLAUSE_MARKS.split(sentence):
             # a cue inside a remedy (聚焦短板弱项, 补齐县城短板弱项) opens nothing
             if any(c in clause for c in self.passage_cues) and not any(w in clause for w in self.remedy_words):
                 return True

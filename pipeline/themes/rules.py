@@ -151,6 +151,7 @@ def is_admission(clause: str, codebook: Codebook) -> bool:
     return bool(t and _has_any(clause, t.cue_words))
 
 
+@lru_cache(maxsize=65_536)  # called twice per item, and the same phrases recur across a document's rules
 def _strip_quotes(s: str) -> str:
     """Drop quote marks and brackets at the ends unless they pair with one inside."""
     pairs = {"“": "”", "（": "）", "(": ")", "《": "》"}
@@ -169,6 +170,9 @@ def _strip_quotes(s: str) -> str:
     return s
 
 
+LIST_CLOSE = re.compile(r"[，,]?等等$")
+
+
 def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
@@ -180,7 +184,7 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
     if theme == "problem":
-        s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
+        s = LIST_CLOSE.sub("", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
             stripped = verbs.sub("", s)
@@ -210,14 +214,14 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # a token that is a number (with its measure word), not a name that starts with a numeral character (六枝)
 NUMERAL = re.compile(r"[\d.０-９一二三四五六七八九十百千万亿两几第首多半]+[个家项所座条批年期轮次级大名位户亩倍]?")
 ZONE_HEADS = ("开发区", "高新区", "经开区", "园区", "产业园", "综保区", "自贸区", "保税区")
+# a word of a name: Chinese characters, Latin letters, digits (compiled once: tested token by token)
+NAME_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+DURATION = re.compile(r"[一二三四五六七八九十两\d]+年")
 
 
 def _nominal(w: str, tags: dict[str, str], phrases) -> bool:
-    return (
-        bool(re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w))
-        and w not in phrases.stop_words
-        and tags.get(w, "n") in phrases.nominal_pos
-    )
+    return bool(NAME_WORD.fullmatch(w)) and w not in phrases.stop_words and tags.get(w, "n") in phrases.nominal_pos
 
 
 def _noun_phrases(
@@ -245,7 +249,7 @@ def _noun_phrases(
             and len(first[0]) == 1
             and len(tokens[j][0]) == 1
             and tokens[j][2] == start
-            and re.fullmatch(r"[\u4e00-\u9fff]", tokens[j][0])
+            and HAN.fullmatch(tokens[j][0])
             and tokens[j][0] not in phrases.stop_words
             and tags.get(tokens[j][0], "n") not in ("p", "c", "u", "uj", "d", "r", "m", "q", "v")
         ):
@@ -271,7 +275,7 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
         if w == "—" and wb == start and j > 0 and tokens[j - 1][2] == wa and _nominal(tokens[j - 1][0], tags, phrases):
             start, j = wa, j - 1  # 北京—银海协同创新中心: a dash between two names of places
             continue
-        if wb == start and re.fullmatch(r"[一二三四五六七八九十两\d]+年", w):
+        if wb == start and DURATION.fullmatch(w):
             start, j = wa, j - 1  # a programme's duration belongs to its name: …产业地标三年行动
             continue
         if wb == start and w.endswith(ZONE_HEADS) and tags.get(w, "n") != "v":
@@ -294,12 +298,7 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
                 start, j = tokens[o - 1][1], o - 2
                 continue
             break
-        if (
-            wb != start
-            or w in phrases.stop_words
-            or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
-            or ENUM_WORD.fullmatch(w)
-        ):
+        if wb != start or w in phrases.stop_words or not NAME_WORD.fullmatch(w) or ENUM_WORD.fullmatch(w):
             break
         if (
             tags.get(w, "n") not in phrases.nominal_pos
@@ -420,6 +419,7 @@ GENERIC_MODIFIER = re.compile(
 
 # verbs that never stand inside a carrier's or mechanism's name: what follows them is the name
 INNER_ACTION = re.compile(r"(?:开展|探索|争创|联建|鼓励|引导|承担|承办|牵头)的?")
+DESCRIBED = re.compile(r"[的、]")
 
 
 def _after_inner_action(name: str) -> str:
@@ -431,7 +431,7 @@ def _after_inner_action(name: str) -> str:
         before = name[: m.start()]
         if len(name) - m.end() >= 4 and before.count("“") == before.count("”"):
             inner = m
-    if inner is None or name[inner.end()] in "和及与、" or re.search(r"[的、]", name[inner.end() :]):
+    if inner is None or name[inner.end()] in "和及与、" or DESCRIBED.search(name[inner.end() :]):
         return name  # 鼓励创新、宽容失败的制度机制: the verb belongs to a description of the name
     return name[inner.end() :]
 
@@ -777,6 +777,9 @@ def _pilot(name: str) -> bool:
     return "试点" in name or name.endswith(PILOT_HEADS)
 
 
+NEW_ACTION = re.compile(r"建设|设立|打造|推进|实施|开展|的")
+
+
 def designated(before: str, name: str) -> bool:
     """``name`` is a title the text says was conferred (``before`` is the clause up to it)."""
     m = DESIGNATION.search(before)
@@ -788,7 +791,7 @@ def designated(before: str, name: str) -> bool:
         return False  # 获批…中心: approved to set one up
     between = m.group(0)[2:]
     # the words between the verb and the name are descriptors or earlier list members, not a new action or a clause
-    return not re.search(r"建设|设立|打造|推进|实施|开展|的", between)
+    return not NEW_ACTION.search(between)
 
 
 TITLE_AFTER = ("奖", "称号", "百强", "合格城市", "名单", "院校", "荣誉")  # the last three do not undo a pilot
@@ -878,6 +881,9 @@ ACTOR_HEAD = re.compile(
 )
 
 
+HEAD_BREAK = re.compile(r"[，,；;：:、“”《》。的]")
+
+
 def _actor(clause: str, i: int, verb_at, ph) -> str | None:
     """The subject of an action, when the clause opens with a body that acts and then its verb or preposition
     (市直机关工委和各区委负责制定…, 各机关党支部建立…, 96个直属机关党组织分别与…结成…): left out of the measure."""
@@ -889,7 +895,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
         head = clause[i : m.start()]
         if (
             len(head) > 12
-            or re.search(r"[，,；;：:、“”《》。的]", head)
+            or HEAD_BREAK.search(head)
             or any(
                 verb_at(k) or ph.lead_verbs.match(clause, k)
                 for k in range(i, m.start() + 1)
@@ -905,7 +911,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
         if (
             v
             and len(v) >= 2
-            and len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 3
+            and len(HAN.findall(rest)) >= 3
             and not rest.startswith("的")
             and not rest.startswith(tuple(ph.manner_adverbs))
         ):
@@ -976,6 +982,7 @@ SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
     r"良好|向好|好转|提升|提高|改善|增强|合力|实处|公正|群众)$|^不发生"
 )
+DIGIT = re.compile(r"\d")
 
 
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
@@ -989,14 +996,14 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if AS_PRINCIPLE.match(clause[i:]):
         return None
     obj = clause[at + len(verb) :].strip()
-    if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
+    if len(HAN.findall(obj)) < 2:
         return None
-    committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
+    committed = verb in ("力争", "确保") and DIGIT.search(obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
     if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if ADVERBIAL_END.search(obj) or VAGUE_OBJECT.fullmatch(obj):
         return None  # 加强城市基层党建过程中: an adverbial; 推进工作, 完善各项措施: no object of work named
-    if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
+    if verb == "确保" and not DIGIT.search(obj) and SECURED_STATE.search(obj):
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
@@ -1097,7 +1104,7 @@ def _run_in_heading(doc: Document, k: int) -> bool:
 def _names_a_practice(text: str, codebook: Codebook) -> bool:
     """A title that names a carrier or mechanism (实施城市更新行动) or a quantity states a concrete action."""
     text = text.rstrip("。！!")
-    if re.search(r"\d", text):
+    if DIGIT.search(text):
         return True
     return any(
         text.endswith(x) and text not in t.generic
@@ -1184,6 +1191,7 @@ NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建
 OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代)(?=“)")
 
 
+@lru_cache(maxsize=65_536)  # a list's members are looked at several times over (whether named, shared, joined)
 def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
     """(start, end, bare name) of a member ``text[s:e]`` without its quantity, footnote, 建设-like tail and
     descriptors (一批, 全省首个, 第三轮); the bare name also loses a final bracketed alternation and quote."""
@@ -1291,6 +1299,7 @@ rule("model")(None)
 
 GRADE = re.compile(r"^(?:A{1,5}级?|[一二三四五]星级?)(?=[\u4e00-\u9fff])")
 BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[)）]")
+QUOTE_MARKS = re.compile(r"[“”\"'《》]")
 
 
 def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
@@ -1305,7 +1314,7 @@ def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     s = BRACKETED.sub(lambda m: m.group(1) if len(m.group(1)) <= 2 and m.end() < len(s) else "", s)
     if theme == "measure":  # quotes still in place: a quoted name (推进“六水共治”, 纠治“四风”) is not a quantity
         s = QUANTITY.sub("", s).rstrip("、，, ")
-    s = re.sub(r"[“”\"'《》]", "", s)
+    s = QUOTE_MARKS.sub("", s)
     if theme != "measure":
         s = codebook.phrases.lead_verbs.sub("", s) if len(codebook.phrases.lead_verbs.sub("", s)) >= 3 else s
         s = GRADE.sub("", s)

@@ -157,7 +157,7 @@ def parse_phrases(data, source: str) -> Phrases:
     )
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: the rules memoise their answers per codebook (read once, never changed)
 class Codebook:
     themes: dict[str, Theme]
     precedence: list[str]

@@ -117,10 +117,19 @@ def _longest_at(text: str, i: int, words) -> str | None:
 def section_theme(path, codebook: Codebook) -> str | None:
     """The theme of the innermost heading (of ``path``) that carries a heading cue."""
     for heading in reversed(list(path)):
-        for name in codebook.precedence:
-            t = codebook.themes[name]
-            if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
-                return name
+        theme = _heading_theme(heading, codebook)
+        if theme is not None:
+            return theme
+    return None
+
+
+@lru_cache(maxsize=4096)  # a document has a few dozen headings, and every sentence under them asks again
+def _heading_theme(heading: str, codebook: Codebook) -> str | None:
+    """The first theme (in precedence) whose heading cue ``heading`` carries, not after one of its remedies."""
+    for name in codebook.precedence:
+        t = codebook.themes[name]
+        if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
+            return name
     return None
 
 
@@ -173,6 +182,7 @@ def _strip_quotes(s: str) -> str:
 LIST_CLOSE = re.compile(r"[，,]?等等$")
 
 
+@lru_cache(maxsize=65_536)  # several rules find the same phrase in a sentence, and phrases recur across a document
 def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
@@ -923,6 +933,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
 NOUN_VERBS = ("建设", "部署", "创建", "发展", "治理", "改革", "管理", "服务", "工作")
 
 
+@lru_cache(maxsize=65_536)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
     and manner
@@ -985,6 +996,7 @@ SECURED_STATE = re.compile(
 DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=65_536)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
     a bare aim (提升…水平) or a verb with no object is not an action."""
@@ -1302,6 +1314,7 @@ BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[)）]")
 QUOTE_MARKS = re.compile(r"[“”\"'《》]")
 
 
+@lru_cache(maxsize=65_536)  # every item is named twice: by the rules' finish_items, then after the classifier's
 def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     """The name one practice goes by across spellings and documents (docs/coding_protocol.md §9): the codebook's
     alias, else the item without quotes, footnotes, quantities and grades, a one- or two-character alternation

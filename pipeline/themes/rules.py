@@ -114,6 +114,12 @@ def _longest_at(text: str, i: int, words) -> str | None:
     return found[0] if found else None
 
 
+def _longest_in(text: str, i: int, table: dict[str, tuple[str, ...]]) -> str | None:
+    """:func:`_longest_at` with the words already grouped by :func:`_by_first_char`: a long word list asked at
+    every offset of a clause is not turned into a cache key at each."""
+    return next((w for w in table.get(text[i : i + 1], ()) if text.startswith(w, i)), None)
+
+
 def section_theme(path, codebook: Codebook) -> str | None:
     """The theme of the innermost heading (of ``path``) that carries a heading cue."""
     for heading in reversed(list(path)):
@@ -933,6 +939,13 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
 NOUN_VERBS = ("建设", "部署", "创建", "发展", "治理", "改革", "管理", "服务", "工作")
 
 
+@lru_cache(maxsize=16)
+def _action_verbs(codebook: Codebook) -> dict[str, tuple[str, ...]]:
+    """The measure theme's action verbs by first character, longest first (:func:`_by_first_char`), once per
+    codebook."""
+    return _by_first_char(tuple(codebook.themes["measure"].action_verbs))
+
+
 @lru_cache(maxsize=65_536)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
@@ -941,10 +954,10 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     measure, ph = codebook.themes.get("measure"), codebook.phrases
     if measure is None or not measure.action_verbs:
         return None
-    verbs = measure.action_verbs
+    verbs = _action_verbs(codebook)
 
     def verb_at(i: int) -> str | None:
-        v = _longest_at(clause, i, verbs)
+        v = _longest_in(clause, i, verbs)
         if v and clause.startswith(("性", "型", "率"), i + len(v)):
             return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from ..text import ENUM_WORD, FIRST_MARKER, norm
@@ -469,8 +471,11 @@ class Document:
         self.doc_id, self.codebook, self.tags = doc_id, codebook, tags
         self.rows = _rows(sentences.sort_values("sent_id"))
         self.tokens: dict[int, list[tuple[str, int, int]]] = {}
-        for sid, w, a, b in tokens:
-            self.tokens.setdefault(int(sid), []).append((w, int(a), int(b)))
+        # a sentence's tokens come in one run: taken run by run, their columns converted by zip and map rather
+        # than token by token (a document has tens of thousands)
+        for sid, run in groupby(tokens, key=itemgetter(0)):
+            _, words, starts, ends = zip(*run, strict=True)
+            self.tokens.setdefault(int(sid), []).extend(zip(words, map(int, starts), map(int, ends), strict=True))
         self.problem = codebook.themes.get("problem")
 
     def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:

@@ -44,6 +44,10 @@ LIST_FIELDS = (
 )
 
 
+# where a clause ends (compiled once: every sentence of a document is tested)
+CLAUSE_MARKS = re.compile(r"[，,；;：:。！？!?]")
+
+
 class CodebookError(PipelineError, ValueError):
     """A codebook that cannot be used; the message names the entry."""
 
@@ -86,7 +90,7 @@ class Theme:
 
     def opens_passage(self, sentence: str) -> bool:
         """A sentence that opens an admission of problems."""
-        for clause in re.split(r"[，,；;：:。！？!?]", sentence):
+        for clause in CLAUSE_MARKS.split(sentence):
             # a cue inside a remedy (聚焦短板弱项, 补齐县城短板弱项) opens nothing
             if any(c in clause for c in self.passage_cues) and not any(w in clause for w in self.remedy_words):
                 return True
@@ -155,7 +159,7 @@ def parse_phrases(data, source: str) -> Phrases:
     )
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: the rules memoise their answers per codebook (read once, never changed)
 class Codebook:
     themes: dict[str, Theme]
     precedence: list[str]

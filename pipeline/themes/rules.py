@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import chain, groupby, repeat
+from operator import itemgetter
 from pathlib import Path
 
 from ..text import ENUM_WORD, FIRST_MARKER, norm
@@ -114,13 +116,28 @@ def _longest_at(text: str, i: int, words) -> str | None:
     return found[0] if found else None
 
 
+def _longest_in(text: str, i: int, table: dict[str, tuple[str, ...]]) -> str | None:
+    """:func:`_longest_at` with the words already grouped by :func:`_by_first_char`: a long word list asked at
+    every offset of a clause is not turned into a cache key at each."""
+    return next((w for w in table.get(text[i : i + 1], ()) if text.startswith(w, i)), None)
+
+
 def section_theme(path, codebook: Codebook) -> str | None:
     """The theme of the innermost heading (of ``path``) that carries a heading cue."""
     for heading in reversed(list(path)):
-        for name in codebook.precedence:
-            t = codebook.themes[name]
-            if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
-                return name
+        theme = _heading_theme(heading, codebook)
+        if theme is not None:
+            return theme
+    return None
+
+
+@lru_cache(maxsize=4096)  # a document has a few dozen headings, and every sentence under them asks again
+def _heading_theme(heading: str, codebook: Codebook) -> str | None:
+    """The first theme (in precedence) whose heading cue ``heading`` carries, not after one of its remedies."""
+    for name in codebook.precedence:
+        t = codebook.themes[name]
+        if _has_any(heading, t.heading_cues) and not _has_any(heading, t.heading_remedies):
+            return name
     return None
 
 
@@ -151,6 +168,7 @@ def is_admission(clause: str, codebook: Codebook) -> bool:
     return bool(t and _has_any(clause, t.cue_words))
 
 
+@lru_cache(maxsize=65_536)  # called twice per item, and the same phrases recur across a document's rules
 def _strip_quotes(s: str) -> str:
     """Drop quote marks and brackets at the ends unless they pair with one inside."""
     pairs = {"“": "”", "（": "）", "(": ")", "《": "》"}
@@ -173,8 +191,10 @@ def _strip_quotes(s: str) -> str:
 NAME_OPENER = re.compile(
     r"^(?:[和与及并同]|[\d.]+[万亿千百]?(?:亩|公顷|平方公里|公里|千米|个|家|项|所|座|条|批|处))(?=[\u4e00-\u9fff“])"
 )
+LIST_CLOSE = re.compile(r"[，,]?等等$")
 
 
+@lru_cache(maxsize=65_536)  # several rules find the same phrase in a sentence, and phrases recur across a document
 def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
@@ -186,7 +206,7 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
     if theme == "problem":
-        s = re.sub(r"[，,]?等等$", "", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
+        s = LIST_CLOSE.sub("", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         s = NAME_OPENER.sub("", s) if len(NAME_OPENER.sub("", s)) >= 4 else s  # 与省产业技术研究院, 3.02万亩…试点
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
@@ -217,14 +237,14 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 # a token that is a number (with its measure word), not a name that starts with a numeral character (六枝)
 NUMERAL = re.compile(r"[\d.０-９一二三四五六七八九十百千万亿两几第首多半]+[个家项所座条批年期轮次级大名位户亩倍]?")
 ZONE_HEADS = ("开发区", "高新区", "经开区", "园区", "产业园", "综保区", "自贸区", "保税区")
+# a word of a name: Chinese characters, Latin letters, digits (compiled once: tested token by token)
+NAME_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+DURATION = re.compile(r"[一二三四五六七八九十两\d]+年")
 
 
 def _nominal(w: str, tags: dict[str, str], phrases) -> bool:
-    return (
-        bool(re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w))
-        and w not in phrases.stop_words
-        and tags.get(w, "n") in phrases.nominal_pos
-    )
+    return bool(NAME_WORD.fullmatch(w)) and w not in phrases.stop_words and tags.get(w, "n") in phrases.nominal_pos
 
 
 def _noun_phrases(
@@ -252,7 +272,7 @@ def _noun_phrases(
             and len(first[0]) == 1
             and len(tokens[j][0]) == 1
             and tokens[j][2] == start
-            and re.fullmatch(r"[\u4e00-\u9fff]", tokens[j][0])
+            and HAN.fullmatch(tokens[j][0])
             and tokens[j][0] not in phrases.stop_words
             and tags.get(tokens[j][0], "n") not in ("p", "c", "u", "uj", "d", "r", "m", "q", "v")
         ):
@@ -288,12 +308,10 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
             and not tokens[j - 1][0].endswith(NAME_HEADS)  # 合作模式和利益联结机制: two names
             and b - tokens[j - 1][1] <= max_chars
         ):
-            start, j = (
-                tokens[j - 1][1],
-                j - 2,
-            )  # 能耗和碳排放双控制度, 政府和社会资本合作新机制: modifiers share the head
+            # 能耗和碳排放双控制度, 政府和社会资本合作新机制: modifiers share the head
+            start, j = tokens[j - 1][1], j - 2
             continue
-        if wb == start and re.fullmatch(r"[一二三四五六七八九十两\d]+年", w):
+        if wb == start and DURATION.fullmatch(w):
             start, j = wa, j - 1  # a programme's duration belongs to its name: …产业地标三年行动
             continue
         if wb == start and w.endswith(ZONE_HEADS) and tags.get(w, "n") != "v":
@@ -316,12 +334,7 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
                 start, j = tokens[o - 1][1], o - 2
                 continue
             break
-        if (
-            wb != start
-            or w in phrases.stop_words
-            or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", w)
-            or ENUM_WORD.fullmatch(w)
-        ):
+        if wb != start or w in phrases.stop_words or not NAME_WORD.fullmatch(w) or ENUM_WORD.fullmatch(w):
             break
         if (
             tags.get(w, "n") not in phrases.nominal_pos
@@ -466,6 +479,7 @@ GENERIC_MODIFIER = re.compile(
 
 # verbs that never stand inside a carrier's or mechanism's name: what follows them is the name
 INNER_ACTION = re.compile(r"(?:开展|探索|争创|联建|鼓励|引导|承担|承办|牵头)的?")
+DESCRIBED = re.compile(r"[的、]")
 
 
 def _after_inner_action(name: str) -> str:
@@ -477,7 +491,7 @@ def _after_inner_action(name: str) -> str:
         before = name[: m.start()]
         if len(name) - m.end() >= 4 and before.count("“") == before.count("”"):
             inner = m
-    if inner is None or name[inner.end()] in "和及与、" or re.search(r"[的、]", name[inner.end() :]):
+    if inner is None or name[inner.end()] in "和及与、" or DESCRIBED.search(name[inner.end() :]):
         return name  # 鼓励创新、宽容失败的制度机制: the verb belongs to a description of the name
     return name[inner.end() :]
 
@@ -523,8 +537,11 @@ class Document:
         self.doc_id, self.codebook, self.tags = doc_id, codebook, tags
         self.rows = _rows(sentences.sort_values("sent_id"))
         self.tokens: dict[int, list[tuple[str, int, int]]] = {}
-        for sid, w, a, b in tokens:
-            self.tokens.setdefault(int(sid), []).append((w, int(a), int(b)))
+        # a sentence's tokens come in one run: taken run by run, their columns converted by zip and map rather
+        # than token by token (a document has tens of thousands)
+        for sid, run in groupby(tokens, key=itemgetter(0)):
+            _, words, starts, ends = zip(*run, strict=True)
+            self.tokens.setdefault(int(sid), []).extend(zip(words, map(int, starts), map(int, ends), strict=True))
         self.problem = codebook.themes.get("problem")
 
     def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:
@@ -864,6 +881,9 @@ def _pilot(name: str) -> bool:
     return "试点" in name or name.endswith(PILOT_HEADS)
 
 
+NEW_ACTION = re.compile(r"建设|设立|打造|推进|实施|开展|的")
+
+
 def designated(before: str, name: str) -> bool:
     """``name`` is a title the text says was conferred (``before`` is the clause up to it)."""
     m = DESIGNATION.search(before)
@@ -875,7 +895,7 @@ def designated(before: str, name: str) -> bool:
         return False  # 获批…中心: approved to set one up
     between = m.group(0)[2:]
     # the words between the verb and the name are descriptors or earlier list members, not a new action or a clause
-    return not re.search(r"建设|设立|打造|推进|实施|开展|的", between)
+    return not NEW_ACTION.search(between)
 
 
 TITLE_AFTER = ("奖", "称号", "百强", "合格城市", "名单", "院校", "荣誉")  # the last three do not undo a pilot
@@ -972,6 +992,9 @@ ACTOR_HEAD = re.compile(
 )
 
 
+HEAD_BREAK = re.compile(r"[，,；;：:、“”《》。的]")
+
+
 def _actor(clause: str, i: int, verb_at, ph) -> str | None:
     """The subject of an action, when the clause opens with a body that acts and then its verb or preposition
     (市直机关工委和各区委负责制定…, 各机关党支部建立…, 96个直属机关党组织分别与…结成…): left out of the measure."""
@@ -983,7 +1006,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
         head = clause[i : m.start()]
         if (
             len(head) > 12
-            or re.search(r"[，,；;：:、“”《》。的]", head)
+            or HEAD_BREAK.search(head)
             or any(
                 verb_at(k) or ph.lead_verbs.match(clause, k)
                 for k in range(i, m.start() + 1)
@@ -999,7 +1022,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
         if (
             v
             and len(v) >= 2
-            and len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 3
+            and len(HAN.findall(rest)) >= 3
             and not rest.startswith("的")
             and not rest.startswith(tuple(ph.manner_adverbs))
         ):
@@ -1011,6 +1034,14 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
 NOUN_VERBS = ("建设", "部署", "创建", "发展", "治理", "改革", "管理", "服务", "工作")
 
 
+@lru_cache(maxsize=16)
+def _action_verbs(codebook: Codebook) -> dict[str, tuple[str, ...]]:
+    """The measure theme's action verbs by first character, longest first (:func:`_by_first_char`), once per
+    codebook."""
+    return _by_first_char(tuple(codebook.themes["measure"].action_verbs))
+
+
+@lru_cache(maxsize=65_536)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
     and manner
@@ -1018,10 +1049,10 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     measure, ph = codebook.themes.get("measure"), codebook.phrases
     if measure is None or not measure.action_verbs:
         return None
-    verbs = measure.action_verbs
+    verbs = _action_verbs(codebook)
 
     def verb_at(i: int) -> str | None:
-        v = _longest_at(clause, i, verbs)
+        v = _longest_in(clause, i, verbs)
         if v and clause.startswith(("性", "型", "率"), i + len(v)):
             return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
@@ -1070,8 +1101,10 @@ SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
     r"良好|向好|好转|提升|提高|改善|增强|合力|实处|公正|群众)$|^不发生"
 )
+DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=65_536)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
     a bare aim (提升…水平) or a verb with no object is not an action."""
@@ -1083,14 +1116,14 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if AS_PRINCIPLE.match(clause[i:]):
         return None
     obj = clause[at + len(verb) :].strip()
-    if len(re.findall(r"[\u4e00-\u9fff]", obj)) < 2:
+    if len(HAN.findall(obj)) < 2:
         return None
-    committed = verb in ("力争", "确保") and re.search(r"\d", obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
+    committed = verb in ("力争", "确保") and DIGIT.search(obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
     if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
         return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
     if ADVERBIAL_END.search(obj) or VAGUE_OBJECT.fullmatch(obj):
         return None  # 加强城市基层党建过程中: an adverbial; 推进工作, 完善各项措施: no object of work named
-    if verb == "确保" and not re.search(r"\d", obj) and SECURED_STATE.search(obj):
+    if verb == "确保" and not DIGIT.search(obj) and SECURED_STATE.search(obj):
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
@@ -1201,7 +1234,7 @@ def _run_in_heading(doc: Document, k: int) -> bool:
 def _names_a_practice(text: str, codebook: Codebook) -> bool:
     """A title that names a carrier or mechanism (实施城市更新行动) or a quantity states a concrete action."""
     text = text.rstrip("。！!")
-    if re.search(r"\d", text):
+    if DIGIT.search(text):
         return True
     return any(
         text.endswith(x) and text not in t.generic
@@ -1305,6 +1338,7 @@ NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建
 OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代)(?=“)")
 
 
+@lru_cache(maxsize=65_536)  # a list's members are looked at several times over (whether named, shared, joined)
 def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
     """(start, end, bare name) of a member ``text[s:e]`` without its quantity, footnote, 建设-like tail and
     descriptors (一批, 全省首个, 第三轮); the bare name also loses a final bracketed alternation and quote."""
@@ -1422,8 +1456,10 @@ rule("model")(None)
 
 GRADE = re.compile(r"^(?:A{1,5}级?|[一二三四五]星级?)(?=[\u4e00-\u9fff])")
 BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[)）]")
+QUOTE_MARKS = re.compile(r"[“”\"'《》]")
 
 
+@lru_cache(maxsize=65_536)  # every item is named twice: by the rules' finish_items, then after the classifier's
 def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     """The name one practice goes by across spellings and documents (docs/coding_protocol.md §9): the codebook's
     alias, else the item without quotes, footnotes, quantities and grades, a one- or two-character alternation
@@ -1436,7 +1472,7 @@ def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     s = BRACKETED.sub(lambda m: m.group(1) if len(m.group(1)) <= 2 and m.end() < len(s) else "", s)
     if theme == "measure":  # quotes still in place: a quoted name (推进“六水共治”, 纠治“四风”) is not a quantity
         s = QUANTITY.sub("", s).rstrip("、，, ")
-    s = re.sub(r"[“”\"'《》]", "", s)
+    s = QUOTE_MARKS.sub("", s)
     if theme != "measure":
         s = codebook.phrases.lead_verbs.sub("", s) if len(codebook.phrases.lead_verbs.sub("", s)) >= 3 else s
         s = GRADE.sub("", s)
@@ -1502,6 +1538,54 @@ def finish_items(items, codebook: Codebook):
     return items[ITEM_COLUMNS].reset_index(drop=True)
 
 
+def _predict(model, texts):
+    """:func:`pipeline.themes.classifier.predict`, to the last bit, with the term counts built faster: for the
+    classifier's TF-IDF features (:func:`pipeline.themes.classifier.build_model`) each vectorizer's counts come
+    from :func:`_term_counts` and go through its own TF-IDF weighting, then to the logistic regression; any other
+    model is asked as it is."""
+    import pandas as pd
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from .classifier import predict
+
+    features, clf = model.named_steps.get("features"), model.named_steps.get("clf")
+    parts = getattr(features, "transformer_list", None)
+    if clf is None or not parts or features.transformer_weights is not None or len(model.steps) != 2:
+        return predict(model, texts)
+    if not all(isinstance(v, TfidfVectorizer) for _, v in parts):
+        return predict(model, texts)
+    docs = [norm(t) for t in texts]
+    # what FeatureUnion.transform does: each part's TF-IDF matrix, side by side, as CSR
+    X = sp.hstack([v._tfidf.transform(_term_counts(v, docs), copy=False) for _, v in parts]).tocsr()
+    return pd.DataFrame(clf.predict_proba(X), columns=list(model.classes_))
+
+
+def _term_counts(vectorizer, docs: list[str]):
+    """The term counts ``vectorizer.transform`` weights (its fitted vocabulary; terms outside it ignored), the same
+    CSR matrix as scikit-learn's: the terms of all documents are looked up in one pass and counted by scipy, not one
+    by one in Python (a sentence has some 150 character n-grams)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    terms = [analyze(d) for d in docs]
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    columns = np.fromiter(
+        map(vocabulary.get, chain.from_iterable(terms), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+    )
+    rows = np.repeat(np.arange(len(docs)), lengths)
+    known = columns >= 0
+    counts = sp.csr_matrix(
+        (np.ones(int(known.sum())), (rows[known], columns[known])),
+        shape=(len(docs), len(vocabulary)),
+        dtype=vectorizer.dtype,
+    )
+    counts.sum_duplicates()  # a term repeated in a document: one entry with its count, columns in order
+    counts.sort_indices()
+    return counts
+
+
 def add_model_items(
     items, sentences, model, codebook: Codebook, threshold: float, labelled: AbstractSet[str] = frozenset()
 ):
@@ -1510,8 +1594,6 @@ def add_model_items(
     coded.  Sentences the classifier was trained on (``labelled``, normalised texts)
     are not added: its answer there is a memory, not a finding."""
     import pandas as pd
-
-    from .classifier import predict
 
     if sentences.empty:
         return items
@@ -1523,7 +1605,7 @@ def add_model_items(
         sents = sents[keep].reset_index(drop=True)
         if sents.empty:
             return finish_items(items.assign(score=None) if len(items) else items, codebook)
-    proba = predict(model, sents.text)
+    proba = _predict(model, sents.text)
     proba.index = pd.MultiIndex.from_frame(sents[["doc_id", "sent_id"]])
     items = items.copy()
     if len(items):

@@ -466,7 +466,7 @@ def _rows(df) -> list:
 
 # an evaluative modifier says how good an arrangement is, not what it is (protocol §10.9): not part of its name
 EVALUATIVE = re.compile(
-    r"(?:且|并|又|更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|"
+    r"(?:且|并|又|更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|最严格|严格|"
     r"可行|有利于[^的，。；“”]{0,12}|更有利于[^的，。；“”]{0,12})的"
 )
 
@@ -508,6 +508,7 @@ POSITION_SCOPE = re.compile(
     r"^(?:全国|中国|国际|全球|世界|区域|全省|全区|省域|[东西南北中]部|东北|西北|西南|东南|华东|华南|"
     r"华北|华中|长三角|粤港澳|成渝|京津冀|长江|黄河|沿海|沿边|北方|南方|[\u4e00-\u9fff]{2}地区)"
 )
+HONOUR = re.compile(r"^(?:全国|全省|省级|市级)?(?:模范|先进|优秀|标兵|最美)")
 RANK_CLAIMED = re.compile(r"(?:重要|重要影响力|影响力)的[\u4e00-\u9fff]?$")
 POSITION_HEADS = ("中心", "高地", "枢纽", "门户", "目的地", "之都", "名城", "集散地", "桥头堡", "增长极", "生产基地")
 
@@ -557,6 +558,8 @@ class Document:
             core = GENERIC_MODIFIER.sub("", phrase)
             if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
                 return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
+            if theme == "carrier" and HONOUR.match(phrase):
+                return None  # 全国模范人民调解委员会: an honour conferred, not a carrier (protocol §10.28)
             if theme == "carrier" and _positioning(text, a, phrase):
                 return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
             if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
@@ -953,7 +956,7 @@ FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
 
 # "六大行动", "十大工程": a count of the report's own programmes, not a name
 COUNTED_GENERIC = re.compile(
-    r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点)"
+    r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点|中心)"
 )
 COPULA = re.compile(r"(?<![一二三四五六七八九十])是(?![否])")
 
@@ -1388,6 +1391,16 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
         if cut > last_s and all(named) and _ends_in(_bare(text, last_s, cut)[2], suffixes):
             parts[-1] = (last_s, cut)  # 浑南科技城、沈北科教园等创新空间: the category after 等 is not a name
         elif (
+            cut > last_s
+            and not any(named)
+            and all(y - x <= 4 for x, y in parts[:-1])
+            and cut - last_s <= 4
+            and _ends_in(_bare(text, cut + 1, last_e)[2], suffixes)
+        ):
+            parts = [
+                (cut + 1, last_e)
+            ]  # 安远、全南等县域物流配送体系建设试点: places run the pilot, the name follows 等
+        elif (
             not all(n or q for n, q in zip(named, own_qty, strict=True))
             and _ends_in(_bare(text, o0, b)[2], suffixes)
             and (
@@ -1553,7 +1566,7 @@ def _predict(model, texts):
     parts = getattr(features, "transformer_list", None)
     if clf is None or not parts or features.transformer_weights is not None or len(model.steps) != 2:
         return predict(model, texts)
-    if not all(isinstance(v, TfidfVectorizer) for _, v in parts):
+    if not all(isinstance(v, TfidfVectorizer) and hasattr(v, "_tfidf") for _, v in parts):  # scikit-learn internals
         return predict(model, texts)
     docs = [norm(t) for t in texts]
     # what FeatureUnion.transform does: each part's TF-IDF matrix, side by side, as CSR

@@ -77,8 +77,8 @@ def test_protocol_examples():
 
 
 # what the rules reached when they were written (docs/evaluation.md); raise, never lower
-FLOOR_EXAMPLES = 0.80
-FLOOR_COUNTER = 0.88
+FLOOR_EXAMPLES = 0.95
+FLOOR_COUNTER = 0.94
 
 
 @pytest.mark.parametrize(

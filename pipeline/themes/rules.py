@@ -1320,7 +1320,7 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             None,
         )
         if inner is not None:
-            yield from _named(doc, r, [(o0, inner)], suffixes)
+            yield from _named(doc, r, _members(text, o0, inner, suffixes), suffixes)
             o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
         made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
         if made and _ends_in(_bare(text, made.end(), b)[2], suffixes):

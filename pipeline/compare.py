@@ -355,10 +355,13 @@ def kwic_regex(
     sort: str = "position",
     limit: int | None = None,
     by: str = "city",
+    texts=None,
 ) -> pd.DataFrame:
     """Keyword in context for a regular expression: each match with ``width`` characters each side, its
     document, group (``by``), sentence and offsets in the clean text.  ``sort``: position (document order),
-    left (by the left context read from the keyword outwards, as concordancers do), right, or keyword."""
+    left (by the left context read from the keyword outwards, as concordancers do), right, or keyword.
+    The context is cut from the documents' clean texts: ``documents.text``, or, when ``documents`` comes without
+    its texts, ``texts(doc_ids)`` → {doc_id: text}, asked only for the documents with a match."""
     if not pattern:
         raise ValueError("the concordance pattern is empty")
     try:
@@ -370,26 +373,21 @@ def kwic_regex(
         raise ValueError(f"unknown sort '{sort}'; valid values: {', '.join(sorts)}")
     docs = documents.set_index("doc_id")
     group = groups(documents, by) if by in documents.columns else docs.city
+    hits = [
+        (r, m) for r in sentences.itertuples() for m in rx.finditer(r.text) if m.end() > m.start()
+    ]  # matches first: the texts are read for these documents only
+    if "text" in docs.columns:
+        text_of = docs.text
+    elif texts is not None:
+        text_of = texts(sorted({r.doc_id for r, _ in hits})) if hits else {}
+    else:
+        raise ValueError("kwic_regex needs the documents' texts: a text column, or texts=")
     rows = []
-    for r in sentences.itertuples():
-        for m in rx.finditer(r.text):
-            if m.end() == m.start():
-                continue
-            a, b = r.start + m.start(), r.start + m.end()
-            t = docs.text[r.doc_id]
-            rows.append(
-                (
-                    r.doc_id,
-                    group.get(r.doc_id),
-                    r.sent_id,
-                    a,
-                    b,
-                    t[max(0, a - width) : a].replace("\n", " "),
-                    t[a:b],
-                    t[b : b + width].replace("\n", " "),
-                    r.text,
-                )
-            )
+    for r, m in hits:
+        a, b = r.start + m.start(), r.start + m.end()
+        t = text_of[r.doc_id]
+        left, right = t[max(0, a - width) : a].replace("\n", " "), t[b : b + width].replace("\n", " ")
+        rows.append((r.doc_id, group.get(r.doc_id), r.sent_id, a, b, left, t[a:b], right, r.text))
     cols = ["doc_id", by, "sent_id", "start", "end", "left", "keyword", "right", "sentence"]
     out = pd.DataFrame(rows, columns=cols)
     if sort == "left":

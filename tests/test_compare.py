@@ -166,6 +166,18 @@ def test_kwic_by_regular_expression_sorted_by_context():
         compare.kwic_regex(sents, docs, "机制(")
     with pytest.raises(ValueError, match="unknown sort 'up'"):
         compare.kwic_regex(sents, docs, "机制", sort="up")
+    # documents without their texts (as a notebook holds them): the texts are asked for the matched documents only
+    asked = []
+
+    def texts(ids):
+        asked.append(list(ids))
+        return docs.set_index("doc_id").text.loc[list(ids)].to_dict()
+
+    lean = compare.kwic_regex(sents, docs.drop(columns="text"), "制度", width=4, texts=texts)
+    pd.testing.assert_frame_equal(lean, compare.kwic_regex(sents, docs, "制度", width=4))
+    assert asked == [["a"]]
+    with pytest.raises(ValueError, match="texts"):
+        compare.kwic_regex(sents, docs.drop(columns="text"), "制度")
 
 
 def _items():

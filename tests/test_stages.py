@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import compare, runner
+from pipeline import catalog, compare, runner
 from pipeline.__main__ import main
 from pipeline.config import RESOURCE_FILES, ROOT, resource_files
 from pipeline.errors import PipelineError
@@ -288,6 +288,11 @@ def test_term_counts_read_in_pieces_equal_the_whole_table(small, tmp_path):
         assert len(whole.columns) > 500
         for rows in (997, 10_000_000):
             assert ctx.term_counts(group=group, rows=rows).equals(whole)
+    # nor do the documents' texts: the context holds metadata, and reads a text when a concordance quotes it
+    assert "text" not in ctx.documents.columns and "text_original" not in ctx.documents.columns
+    full = catalog.read_artifact(out, "documents").set_index("doc_id").text
+    some = sorted(ctx.documents.doc_id)[:2]
+    assert ctx.texts(some) == full.loc[some].to_dict()
 
 
 def test_tables_are_written_a_batch_of_documents_at_a_time(tmp_path, params):

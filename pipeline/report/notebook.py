@@ -81,6 +81,12 @@ class Context:
         """doc_id → the document's group (``group_by``)."""
         return compare.groups(self.documents, self.group_by)
 
+    def texts(self, doc_ids) -> dict[str, str]:
+        """{doc_id: clean text} of ``doc_ids``, read from the documents table (only the row groups holding them):
+        the context carries no texts, so a corpus of any size opens in a notebook."""
+        t = catalog.read_artifact_rows(self.data_dir, "documents", doc_ids, columns=["doc_id", "text"])
+        return dict(zip(t.doc_id.tolist(), t.text.tolist(), strict=True))
+
     @property
     def tokens(self) -> pd.DataFrame:
         """Every token of the chosen documents (a large table on a large corpus: the suite itself only counts terms,
@@ -174,7 +180,10 @@ def setup(
         resource(codebook, "codebook.yaml") if codebook or run is None else resource_files("codebook", run)[0]
     )
     stopwords = load_stopwords(resource_files("stopwords", run)[0] if run else resource(None, "stopwords.txt"))
-    documents = catalog.read_artifact(data_dir, "documents")
+    # the documents' metadata, not their texts: a concordance reads the texts of the documents it quotes
+    documents = catalog.read_artifact(
+        data_dir, "documents", columns=catalog.artifact_columns(data_dir, "documents", drop=("text", "text_original"))
+    )
     if "counted" in documents:  # near duplicates count once (the audit's choice, audit.keep_near_duplicates)
         documents = documents[documents.counted].reset_index(drop=True)
     valid_cities = sorted(documents.city.dropna().unique())
@@ -581,7 +590,9 @@ def concordance(
     """KWIC of a regular expression (default: the ``query`` parameter), sorted by left or right context, and
     exported to notebook_tables/kwic.csv (every match; the notebook shows ``limit``)."""
     try:
-        k = compare.kwic_regex(ctx.sentences, ctx.documents, pattern or ctx.query, width, sort, by=ctx.group_by)
+        k = compare.kwic_regex(
+            ctx.sentences, ctx.documents, pattern or ctx.query, width, sort, by=ctx.group_by, texts=ctx.texts
+        )
     except ValueError as e:
         raise ParameterError(str(e)) from None
     path = export_table(ctx, k, "kwic")

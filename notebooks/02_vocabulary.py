@@ -62,7 +62,7 @@ ctx = setup(
     place_stopwords=place_stopwords,
 )
 stop = ctx.term_stopwords()
-by_doc = ctx.term_counts(stop)
+by_doc = ctx.term_counts(stop, sparse=True)  # documents × terms: sparse, whatever the corpus size
 by_group = ctx.term_counts(stop, ctx.groups())
 print(f"{by_doc.shape[1]} distinct terms in {len(by_doc)} documents and {len(by_group)} groups by {ctx.group_by}")
 print("place names and boilerplate left out" if ctx.place_stopwords else "place names kept (place_stopwords: false)")

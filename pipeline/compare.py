@@ -16,6 +16,40 @@ import pandas as pd
 WORD = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]*$")
 
 
+def term_pairs(
+    tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None, min_chars: int = 2
+) -> pd.Series:
+    """Counts of content terms in long form: a Series indexed by (document or group, term), sorted.  Stopwords,
+    single characters, numbers and punctuation are left out (only here: tokens are never changed).  Counts add up
+    over any split of the tokens, and take memory by the pairs that occur, not by rows × terms."""
+    t = tokens[tokens.token.str.len() >= min_chars]
+    t = t[t.token.map(lambda w: bool(WORD.match(w)) and w not in stopwords)]
+    key = t.doc_id if group is None else t.doc_id.map(group)
+    name = "doc_id" if group is None else (group.name or "group")
+    keep = key.notna().to_numpy()
+    index = pd.MultiIndex.from_arrays([key.to_numpy()[keep], t.token.to_numpy()[keep]], names=[name, "token"])
+    return pd.Series(1, index=index, dtype="int64").groupby(level=[0, 1]).sum().sort_index()
+
+
+def term_matrix(pairs: pd.Series, sparse: bool = False) -> pd.DataFrame:
+    """Long-form counts (:func:`term_pairs`) as a matrix: rows are documents or groups, columns terms, both sorted.
+    ``sparse`` keeps it sparse (a corpus's documents × its vocabulary would not fit in memory as a dense table)."""
+    name = pairs.index.names[0]
+    if not sparse:
+        counts = pairs.unstack("token", fill_value=0).astype("int64")
+        counts.index.name, counts.columns.name = name, "token"
+        return counts.sort_index()[sorted(counts.columns)]
+    import scipy.sparse as sp
+
+    rows, keys = pd.factorize(pairs.index.get_level_values(0), sort=True)
+    cols, terms = pd.factorize(pairs.index.get_level_values(1), sort=True)
+    m = sp.csr_matrix((pairs.to_numpy(), (rows, cols)), shape=(len(keys), len(terms)), dtype="int64")
+    counts = pd.DataFrame.sparse.from_spmatrix(
+        m, index=pd.Index(keys, name=name), columns=pd.Index(terms, name="token")
+    )
+    return counts
+
+
 def term_counts(
     tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None, min_chars: int = 2
 ) -> pd.DataFrame:
@@ -46,12 +80,16 @@ def tfidf_keywords(counts: pd.DataFrame, top_n: int = 10) -> pd.DataFrame:
 
     if counts.empty:
         return pd.DataFrame(columns=[counts.index.name or "group", "rank", "term", "tfidf"])
-    w = TfidfTransformer(sublinear_tf=True).fit_transform(counts.values).toarray()
+    sparse = all(isinstance(d, pd.SparseDtype) for d in counts.dtypes)
+    x = counts.sparse.to_coo().tocsr() if sparse else counts.values
+    w = TfidfTransformer(sublinear_tf=True).fit_transform(x).tocsr()  # a row at a time below: never dense
     rows = []
     terms = np.array(counts.columns)
     for i, key in enumerate(counts.index):
-        order = np.lexsort((terms, -w[i]))[:top_n]
-        rows += [(key, k + 1, terms[j], round(float(w[i, j]), 4)) for k, j in enumerate(order) if w[i, j] > 0]
+        lo, hi = w.indptr[i], w.indptr[i + 1]
+        idx, val = w.indices[lo:hi], w.data[lo:hi]
+        order = np.lexsort((terms[idx], -val))[:top_n]
+        rows += [(key, k + 1, terms[idx[j]], round(float(val[j]), 4)) for k, j in enumerate(order) if val[j] > 0]
     return pd.DataFrame(rows, columns=[counts.index.name or "group", "rank", "term", "tfidf"])
 
 

@@ -288,6 +288,11 @@ def test_term_counts_read_in_pieces_equal_the_whole_table(small, tmp_path):
         assert len(whole.columns) > 500
         for rows in (997, 10_000_000):
             assert ctx.term_counts(group=group, rows=rows).equals(whole)
+    # documents × terms kept sparse for a large corpus: the same counts, and the same TF-IDF keywords
+    dense, sparse = ctx.term_counts(), ctx.term_counts(rows=997, sparse=True)
+    assert all(isinstance(d, pd.SparseDtype) for d in sparse.dtypes)
+    assert sparse.sparse.to_dense().astype("int64").equals(dense)
+    assert compare.tfidf_keywords(sparse, 10).equals(compare.tfidf_keywords(dense, 10))
     # nor do the documents' texts: the context holds metadata, and reads a text when a concordance quotes it
     assert "text" not in ctx.documents.columns and "text_original" not in ctx.documents.columns
     full = catalog.read_artifact(out, "documents").set_index("doc_id").text

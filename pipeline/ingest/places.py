@@ -171,7 +171,7 @@ class Gazetteer:
         if self.has_block:
             for end, length in self.block.iter(text):
                 blocked.update(range(end - length + 1, end + 1))
-        out = []
+        out: list[tuple[int, int, str, list[tuple[Place, bool]]]] = []
         if self.name_runs is None:
             return out
         for run in self.name_runs.finditer(text):

@@ -96,26 +96,27 @@ class Context:
         return t[t.doc_id.isin(ids)].reset_index(drop=True)
 
     def term_counts(
-        self, stopwords: frozenset | None = None, group: pd.Series | None = None, rows: int = 1_000_000
+        self,
+        stopwords: frozenset | None = None,
+        group: pd.Series | None = None,
+        rows: int = 1_000_000,
+        sparse: bool = False,
     ) -> pd.DataFrame:
         """:func:`pipeline.compare.term_counts` of the chosen documents, read from the tokens table ``rows`` rows
-        at a time (counts add up over any split of the rows): memory is set by the number of documents (or
-        groups) and terms, not by the number of tokens."""
+        at a time and added up in long form (:func:`pipeline.compare.term_pairs`): memory is set by the (document or
+        group, term) pairs that occur, not by the number of tokens.  ``sparse`` returns a sparse matrix, for
+        documents × terms on a large corpus."""
         stop = self.term_stopwords() if stopwords is None else stopwords
         ids = set(self.documents.doc_id)
-        total: pd.DataFrame | None = None
+        parts = []
         for part in catalog.iter_artifact(self.data_dir, "tokens", ["doc_id", "token"], rows=rows):
             part = part[part.doc_id.isin(ids)]
-            if part.empty:
-                continue
-            counts = compare.term_counts(part, stop, group)
-            total = counts if total is None else total.add(counts, fill_value=0)
-        if total is None:
+            if not part.empty:
+                parts.append(compare.term_pairs(part, stop, group))
+        if not parts:
             return compare.term_counts(pd.DataFrame({"doc_id": [], "token": []}, dtype=str), stop, group)
-        name = total.index.name
-        total = total.fillna(0).astype("int64").sort_index()
-        total.index.name = name
-        return total[sorted(total.columns)]
+        total = pd.concat(parts).groupby(level=[0, 1]).sum() if len(parts) > 1 else parts[0]
+        return compare.term_matrix(total, sparse=sparse)
 
     def term_stopwords(self) -> frozenset:
         """Stopwords of the term statistics: the run's list, and the place names and report boilerplate when

@@ -44,6 +44,22 @@ def agreement(first: pd.DataFrame, second: pd.DataFrame, paragraphs: pd.DataFram
     return evaluate_spans(as_items, a, para_loc, THEMES)
 
 
+def paragraph_spans(path: Path, para_loc: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Spans given by paragraph offsets (para_key, theme, start, end, span) as items with offsets in the clean text
+    of their document; a span not found where its offsets say is looked for in the paragraph, else dropped."""
+    pred = pd.read_csv(path, dtype={"para_key": str, "span": str}, keep_default_na=False)
+    pred = pred.merge(para_loc[["para_key", "doc_id", "para_start"]], on="para_key").dropna(subset=["para_start"])
+    text = dict(zip(documents.doc_id, documents.text, strict=True))
+    rows = []
+    for r in pred.itertuples():
+        t, a = text[r.doc_id], int(r.para_start) + int(r.start)
+        if t[a : a + len(r.span)] != r.span:
+            a = t.find(r.span, int(r.para_start))
+        if a >= 0:
+            rows.append({"doc_id": r.doc_id, "theme": r.theme, "item_start": a, "item_end": a + len(r.span)})
+    return pd.DataFrame(rows, columns=["doc_id", "theme", "item_start", "item_end"])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -53,6 +69,13 @@ def main() -> int:
         help="test or dev part of the city reports, or the seed reports in corpus/",
     )
     ap.add_argument("--out", type=Path, default=None, help="output folder of the run (default: a temp folder)")
+    ap.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="spans another extractor predicted for the same paragraphs (para_key, theme, start, end, span; offsets "
+        "in the paragraph's text, as benchmarks/crf_spans.py writes them), scored beside the rules",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from pipeline import catalog
@@ -92,6 +115,11 @@ def main() -> int:
         located = gold_spans(spans, para_loc, documents)
         lost = located.start.isna().sum()
         scores = evaluate_spans(items, located, para_loc, THEMES)
+        other = (
+            evaluate_spans(paragraph_spans(args.compare_with, para_loc, documents), located, para_loc, THEMES)
+            if args.compare_with
+            else None
+        )
         second = read("spans_second_coding.csv") if args.part == "test" else None
         agree = agreement(spans, second, paragraphs, documents) if second is not None else None
         clauses = read("problem_clauses.csv" if args.part == "test" else "dev_problem_clauses.csv")
@@ -116,6 +144,9 @@ def main() -> int:
         "overlap_f1",
     ]
     print(scores[cols].to_string(index=False))
+    if other is not None:
+        print(f"\n{args.compare_with.name}, on the same paragraphs:")
+        print(other[cols].to_string(index=False))
     if agree is not None:
         print("\nsecond coder against the first, on the doubly coded paragraphs:")
         print(agree[cols].rename(columns={"gold": "first", "extracted": "second"}).to_string(index=False))

@@ -45,6 +45,18 @@ def to_arrow(items):
     )
 
 
+_CODEBOOKS: dict[str, object] = {}
+
+
+def _one_per_process(codebook):
+    """The codebook this process already holds when ``codebook`` has the same contents (the sha256 of its file):
+    every chunk of documents arrives with its own copy, and the rules memoise their answers per codebook object, so
+    without this each chunk would start with empty caches and keep its copy alive in them."""
+    if not getattr(codebook, "sha256", ""):
+        return codebook  # built in memory, not read from a file: nothing to know it by
+    return _CODEBOOKS.setdefault(codebook.sha256, codebook)
+
+
 def code_documents(
     out_dir: str,
     doc_ids: list[str],
@@ -60,6 +72,7 @@ def code_documents(
     from .. import catalog
     from .rules import add_model_items, dictionary_pos, extract_items
 
+    codebook = _one_per_process(codebook)
     sentences = catalog.read_artifact_rows(out_dir, "sentences", doc_ids)
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
     docs = catalog.read_artifact_rows(out_dir, "documents", doc_ids, columns=["doc_id", "genre"])

@@ -168,7 +168,7 @@ def is_admission(clause: str, codebook: Codebook) -> bool:
     return bool(t and _has_any(clause, t.cue_words))
 
 
-@lru_cache(maxsize=65_536)  # called twice per item, and the same phrases recur across a document's rules
+@lru_cache(maxsize=16_384)  # called twice per item, and the same phrases recur across a document's rules
 def _strip_quotes(s: str) -> str:
     """Drop quote marks and brackets at the ends unless they pair with one inside."""
     pairs = {"“": "”", "（": "）", "(": ")", "《": "》"}
@@ -194,7 +194,7 @@ NAME_OPENER = re.compile(
 LIST_CLOSE = re.compile(r"[，,]?等等$")
 
 
-@lru_cache(maxsize=65_536)  # several rules find the same phrase in a sentence, and phrases recur across a document
+@lru_cache(maxsize=16_384)  # several rules find the same phrase in a sentence, and phrases recur across a document
 def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     """Trim an item to its phrase: markers, punctuation, and for mechanisms and
     carriers the leading verb ("建立工作例会制度" → "工作例会制度") unless that
@@ -1044,7 +1044,7 @@ def _action_verbs(codebook: Codebook) -> dict[str, tuple[str, ...]]:
     return _by_first_char(tuple(codebook.themes["measure"].action_verbs))
 
 
-@lru_cache(maxsize=65_536)  # a clause is read whole and again piece by piece (_action_pieces)
+@lru_cache(maxsize=16_384)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
     and manner
@@ -1107,7 +1107,7 @@ SECURED_STATE = re.compile(
 DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=65_536)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
+@lru_cache(maxsize=16_384)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
     a bare aim (提升…水平) or a verb with no object is not an action."""
@@ -1341,7 +1341,7 @@ NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建
 OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代)(?=“)")
 
 
-@lru_cache(maxsize=65_536)  # a list's members are looked at several times over (whether named, shared, joined)
+@lru_cache(maxsize=16_384)  # a list's members are looked at several times over (whether named, shared, joined)
 def _bare(text: str, s: int, e: int) -> tuple[int, int, str]:
     """(start, end, bare name) of a member ``text[s:e]`` without its quantity, footnote, 建设-like tail and
     descriptors (一批, 全省首个, 第三轮); the bare name also loses a final bracketed alternation and quote."""
@@ -1472,7 +1472,7 @@ BRACKETED = re.compile(r"[（(]([^（）()]{1,8})[)）]")
 QUOTE_MARKS = re.compile(r"[“”\"'《》]")
 
 
-@lru_cache(maxsize=65_536)  # every item is named twice: by the rules' finish_items, then after the classifier's
+@lru_cache(maxsize=16_384)  # every item is named twice: by the rules' finish_items, then after the classifier's
 def canonical_name(item: str, theme: str, codebook: Codebook) -> str:
     """The name one practice goes by across spellings and documents (docs/coding_protocol.md §9): the codebook's
     alias, else the item without quotes, footnotes, quantities and grades, a one- or two-character alternation

@@ -1574,29 +1574,36 @@ def _predict(model, texts):
     return pd.DataFrame(clf.predict_proba(X), columns=list(model.classes_))
 
 
-def _term_counts(vectorizer, docs: list[str]):
+def _term_counts(vectorizer, docs: list[str], block: int = 1024):
     """The term counts ``vectorizer.transform`` weights (its fitted vocabulary; terms outside it ignored), the same
-    CSR matrix as scikit-learn's: the terms of all documents are looked up in one pass and counted by scipy, not one
-    by one in Python (a sentence has some 150 character n-grams)."""
+    CSR matrix as scikit-learn's: the terms of ``block`` documents at a time are looked up in one pass and counted
+    by scipy, not one by one in Python (a sentence has some 150 character n-grams, so a block, not a chunk of
+    documents, is what is held as strings)."""
     import numpy as np
     import scipy.sparse as sp
 
     analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-    terms = [analyze(d) for d in docs]
-    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-    columns = np.fromiter(
-        map(vocabulary.get, chain.from_iterable(terms), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
-    )
-    rows = np.repeat(np.arange(len(docs)), lengths)
-    known = columns >= 0
-    counts = sp.csr_matrix(
-        (np.ones(int(known.sum())), (rows[known], columns[known])),
-        shape=(len(docs), len(vocabulary)),
-        dtype=vectorizer.dtype,
-    )
-    counts.sum_duplicates()  # a term repeated in a document: one entry with its count, columns in order
-    counts.sort_indices()
-    return counts
+    parts = []
+    for b in range(0, len(docs), block):
+        terms = [analyze(d) for d in docs[b : b + block]]
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        columns = np.fromiter(
+            map(vocabulary.get, chain.from_iterable(terms), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+        )
+        del terms
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        known = columns >= 0
+        part = sp.csr_matrix(
+            (np.ones(int(known.sum())), (rows[known], columns[known])),
+            shape=(len(lengths), len(vocabulary)),
+            dtype=vectorizer.dtype,
+        )
+        part.sum_duplicates()  # a term repeated in a document: one entry with its count, columns in order
+        part.sort_indices()
+        parts.append(part)
+    if not parts:
+        return sp.csr_matrix((0, len(vocabulary)), dtype=vectorizer.dtype)
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
 def add_model_items(

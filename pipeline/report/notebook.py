@@ -388,7 +388,7 @@ def keyness(ctx: Context, target, reference=None, top_n: int | None = None):
     title = _zh(ctx, f"{who}的特征词", f"Distinctive terms of {who}")
     title += cut_note(ctx, len(data), len(k), "词", "terms", "", "|z|")
     xlabel = _zh(ctx, f"z（对数优势比，{who} 对比 {against}）", f"z (log-odds, {who} against {against})")
-    fig = figures.diverging_bars(data, "z", "label", figures.wrap_label(title, 48), figures.wrap_label(xlabel, 50))
+    fig = figures.diverging_bars(data, "z", "label", title, figures.wrap_label(xlabel, 50))
     return fig, data
 
 

@@ -23,7 +23,8 @@ def term_pairs(
     single characters, numbers and punctuation are left out (only here: tokens are never changed).  Counts add up
     over any split of the tokens, and take memory by the pairs that occur, not by rows × terms."""
     t = tokens[tokens.token.str.len() >= min_chars]
-    t = t[t.token.map(lambda w: bool(WORD.match(w)) and w not in stopwords)]
+    # astype(bool): on no tokens the map gives an empty object Series, which pandas would take for column labels
+    t = t[t.token.map(lambda w: bool(WORD.match(w)) and w not in stopwords).astype(bool)]
     key = t.doc_id if group is None else t.doc_id.map(group)
     name = "doc_id" if group is None else (group.name or "group")
     keep = key.notna().to_numpy()
@@ -35,6 +36,10 @@ def term_matrix(pairs: pd.Series, sparse: bool = False) -> pd.DataFrame:
     """Long-form counts (:func:`term_pairs`) as a matrix: rows are documents or groups, columns terms, both sorted.
     ``sparse`` keeps it sparse (a corpus's documents × its vocabulary would not fit in memory as a dense table)."""
     name = pairs.index.names[0]
+    if pairs.empty:
+        return pd.DataFrame(
+            index=pd.Index([], dtype=object, name=name), columns=pd.Index([], dtype=object, name="token")
+        )
     if not sparse:
         counts = pairs.unstack("token", fill_value=0).astype("int64")
         counts.index.name, counts.columns.name = name, "token"
@@ -53,15 +58,9 @@ def term_matrix(pairs: pd.Series, sparse: bool = False) -> pd.DataFrame:
 def term_counts(
     tokens: pd.DataFrame, stopwords: frozenset[str] | set[str], group: pd.Series | None = None, min_chars: int = 2
 ) -> pd.DataFrame:
-    """Counts of content terms: rows are documents (or the groups ``group`` maps
-    doc_ids to, e.g. cities), columns terms.  Stopwords, single characters,
-    numbers and punctuation are left out (only here: tokens are never changed)."""
-    t = tokens[tokens.token.str.len() >= min_chars]
-    t = t[t.token.map(lambda w: bool(WORD.match(w)) and w not in stopwords)]
-    key = t.doc_id if group is None else t.doc_id.map(group)
-    counts = pd.crosstab(key, t.token)
-    counts.index.name = "doc_id" if group is None else (group.name or "group")
-    return counts.sort_index()
+    """Counts of content terms: rows are documents (or the groups ``group`` maps doc_ids to, e.g. cities), columns
+    terms, both sorted (:func:`term_pairs` as a dense :func:`term_matrix`)."""
+    return term_matrix(term_pairs(tokens, stopwords, group, min_chars))
 
 
 def top_terms(counts: pd.DataFrame, top_n: int = 20, min_count: int = 1) -> pd.DataFrame:

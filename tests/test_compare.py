@@ -57,6 +57,9 @@ def test_term_counts_skip_stopwords_but_never_touch_tokens():
     counts = compare.term_counts(tokens, {"加强"}, min_chars=1)
     assert counts.loc["a"].to_dict() == {"机制": 2, "的": 1}
     pd.testing.assert_frame_equal(tokens, before)  # a step does not mutate its input
+    # documents with no tokens (an empty report, or a choice of cities that has none) count nothing, without failing
+    none = compare.term_counts(tokens.iloc[:0].astype({"token": str}), set())
+    assert none.empty and none.index.name == "doc_id"
 
 
 def test_practices_network_and_topics_on_the_seeds(seeds_inferred, params, tmp_path):

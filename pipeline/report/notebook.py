@@ -114,7 +114,7 @@ class Context:
             if not part.empty:
                 parts.append(compare.term_pairs(part, stop, group))
         if not parts:
-            return compare.term_counts(pd.DataFrame({"doc_id": [], "token": []}, dtype=str), stop, group)
+            parts = [compare.term_pairs(pd.DataFrame({"doc_id": [], "token": []}, dtype=str), stop, group)]
         total = pd.concat(parts).groupby(level=[0, 1]).sum() if len(parts) > 1 else parts[0]
         return compare.term_matrix(total, sparse=sparse)
 

@@ -2,9 +2,10 @@
 
     python tests/gold/draw_dev_paragraphs.py SEED N OUT.csv
 
-Paragraphs are cut as in make_split.py (source lines over 1500 characters split into ~500-character chunks at
-。); a candidate has at least 80 characters, a 。 and is not among the first six lines.  Cities not yet sampled
-in dev_paragraphs.csv come first, then those sampled least; paragraphs already drawn are skipped.
+Paragraphs are cut by :func:`paragraphs`, which make_split.py uses too (source lines over 1500 characters split
+into ~500-character chunks at 。); a candidate has at least 80 characters, a 。 and is not among the first six
+lines.  Cities not yet sampled in dev_paragraphs.csv come first, then those sampled least; paragraphs already drawn
+are skipped.
 """
 
 import csv
@@ -19,6 +20,7 @@ SRC = GOLD.parents[2] / "shared" / "corpora" / "cities-2024" / "txt"
 
 
 def paragraphs(city: str) -> list[str]:
+    """The paragraphs of a city report as the annotated ones are keyed (``<city>-<index>``)."""
     lines = []
     for ln in (SRC / f"{city}.txt").read_text(encoding="utf-8").splitlines():
         if len(ln) <= 1500:

@@ -1,7 +1,8 @@
 import csv
 import random
-import re
 from pathlib import Path
+
+from draw_dev_paragraphs import paragraphs  # how a report is cut into paragraphs, for every draw
 
 SRC = Path("../shared/corpora/cities-2024/txt")
 names = sorted(p.stem for p in SRC.glob("*.txt"))
@@ -13,19 +14,7 @@ with open("tests/gold/split.csv", "w", newline="", encoding="utf-8") as f:
         w.writerow([n, "test" if n in test else "dev"])
 rows = []
 for city in test:
-    lines = []
-    for ln in (SRC / f"{city}.txt").read_text(encoding="utf-8").splitlines():
-        if len(ln) <= 1500:
-            lines.append(ln)
-            continue
-        buf = ""
-        for s in re.findall(r"[^。]*。|[^。]+$", ln):
-            buf += s
-            if len(buf) >= 500:
-                lines.append(buf)
-                buf = ""
-        if buf:
-            lines.append(buf)
+    lines = paragraphs(city)
     cand = [(i, ln.strip()) for i, ln in enumerate(lines) if len(ln.strip()) >= 80 and "。" in ln and i > 5]
     for i, ln in sorted(random.Random(f"2024:{city}").sample(cand, 2)):
         rows.append([f"{city}-{i:03d}", city, i, ln])

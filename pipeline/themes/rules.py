@@ -513,10 +513,10 @@ RANK_CLAIMED = re.compile(r"(?:重要|重要影响力|影响力)的[\u4e00-\u9ff
 POSITION_HEADS = ("中心", "高地", "枢纽", "门户", "目的地", "之都", "名城", "集散地", "桥头堡", "增长极", "生产基地")
 
 
-def _positioning(text: str, a: int, name: str) -> bool:
-    """``name`` (at ``text[a:]``) is a role the city means to play, after 打造/建成/成为…, not a named carrier."""
+def _positioning(text: str, a: int, at: int, name: str) -> bool:
+    """``name`` (found at ``text[at:]``, in a phrase that began at ``a``) is a role the city means to play, after
+    打造/建成/成为…, not a named carrier."""
     bare = re.sub(r"^面向[^，。；]{1,10}的", "", re.sub(r"[“”]", "", name))
-    at = text.find(name, a)
     if re.match(r"^(?:全国|全省|区域|国内)?重要的", bare) or RANK_CLAIMED.search(text, max(0, at - 12), max(0, at)):
         return True  # 全省重要的智能装备产业基地, 国内重要的新型盐化工产业基地: a rank claimed, in whatever sentence
     return (
@@ -559,13 +559,11 @@ class Document:
             if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
                 return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
             if theme == "carrier" and HONOUR.match(phrase):
-                return None  # 全国模范人民调解委员会: an honour conferred, not a carrier (protocol §10.28)
-            if theme == "carrier" and _positioning(text, a, phrase):
+                return None  # 全国模范人民调解委员会: an honour, not a carrier (protocol §10.8, §10.43)
+            if theme == "carrier" and _positioning(text, a, text.find(phrase, a), phrase):
                 return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
             if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
-                return (
-                    None  # 冶源水库增容工程, 宁马城际架梁工程: a construction work, not a programme (protocol §10.22)
-                )
+                return None  # 冶源水库增容工程, 城际架梁工程: a construction work, not a programme (§10.22, §10.34)
         if (
             len(phrase) < 2
             or phrase in generic

@@ -534,9 +534,8 @@ def diverging_bars(table, value: str, label_col: str, title: str, xlabel: str, w
     ax.set_xlabel(wrap_title(xlabel, width, 8))
     fit_tick_labels(fig, ax)
     # the title stands centred over the bars: wrapped to their width, it never runs past them to the figure's edge
-    ax.set_title("x")
     room = ax.get_position().width * fig.get_size_inches()[0]
-    ax.set_title(wrap_title(title, room, ax.title.get_fontsize()))
+    ax.set_title(wrap_title(title, room, float(ax.title.get_fontsize())))
     return fig
 
 

@@ -205,10 +205,15 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     marker = ENUM_LEAD.match(s)  # 一是…, （三）…: list markers are never part of an item
     s = s[marker.end() :] if marker and len(s) - marker.end() >= 2 else s
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
+    if theme == "measure":
+        s = FOOTNOTE.sub("", s)  # 实施“酒城人才聚集行动”[9]: a footnote marker is no part of the item (protocol B9)
     if theme == "problem":
         s = LIST_CLOSE.sub("", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         s = NAME_OPENER.sub("", s) if len(NAME_OPENER.sub("", s)) >= 4 else s  # 与省产业技术研究院, 3.02万亩…试点
+        s = OWNER_BEFORE_QUOTE.sub("", s)  # 市“551”计划: who runs a quoted name is no part of it
+        if theme == "mechanism":
+            s = PLACE_BEFORE_QUOTE.sub("", s)
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
             stripped = verbs.sub("", s)
             if len(stripped) >= 3 and stripped not in generic and not stripped.startswith(("者", "人", "员")):
@@ -306,6 +311,7 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
             and _nominal(tokens[j - 1][0], tags, phrases)
             and tags.get(tokens[j - 1][0], "n") in ("n", "nz", "ns", "nt", "nr", "vn", "j", "ng")  # not 对外开放
             and not tokens[j - 1][0].endswith(NAME_HEADS)  # 合作模式和利益联结机制: two names
+            and tokens[j - 1][0] not in ADMIN_UNITS  # 乡镇和太平经开区: the units and the zone, not one name
             and b - tokens[j - 1][1] <= max_chars
         ):
             # 能耗和碳排放双控制度, 政府和社会资本合作新机制: modifiers share the head
@@ -338,6 +344,7 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
             break
         if (
             tags.get(w, "n") not in phrases.nominal_pos
+            and w not in ERA_WORDS
             and not (len(w) == 1 and tags.get(w) in ("zg", "q"))
             and not (tags.get(w) == "m" and not NUMERAL.fullmatch(w))  # 六枝 is a place, 三年 a numeral
         ):
@@ -347,6 +354,15 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
         start = wa
         j -= 1
     return start, j
+
+
+ADMIN_UNITS = frozenset(("乡镇", "街道", "村", "社区", "县", "区", "市", "镇", "乡", "县区", "县市区", "村居", "园区"))
+# time words that modify a name as adjectives do (国家现代农业产业科技创新中心, 国家未来产业先导区)
+ERA_WORDS = frozenset(("现代", "当代", "未来"))
+# a name followed by what happened to it (…监测平台上线运行, …产业园开园): the name does not modify the next word
+DONE_TO_IT = frozenset(
+    ("上线", "运行", "建成", "投用", "启用", "开园", "获批", "揭牌", "落地", "投运", "开工", "签约", "挂牌")
+)
 
 
 # a word ending in one of these names a thing of its own: 和 after it joins two names, not two modifiers
@@ -471,6 +487,9 @@ EVALUATIVE = re.compile(
 )
 
 # modifiers that praise or size a thing without naming it (实际行动, 广阔平台, 更高能级大平台, 综合性平台)
+# a size or a landmark claimed before a name is a descriptor (protocol B8): 百亿元以上产业集群工业互联网平台,
+# 地标性数字电影产业园, 示范性长者幸福食堂
+SIZE_OR_LANDMARK = re.compile(r"(?:地标性|标志性|示范性|[\d百千万亿]+(?:亿|万)?元?(?:以上|级))(?=[\u4e00-\u9fff“])")
 GENERIC_MODIFIER = re.compile(
     r"^(?:实际|广阔|更广阔|重要|有力|坚强|更高能级|高能级|高水平|高层次|高品质|高标准|一流|更大|更多|更好|全新|新型|"
     r"综合性|多元|多层次|多元化|各类|各种|一批|更高|大型|小型|专业化|特色|优质|重大|重点|国家级|省级|市级|县级|"
@@ -504,6 +523,7 @@ WORKS = re.compile(
 
 # a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
 POSITION_VERB = re.compile(r"(?:打造|建成|建设|成为|争当|跻身|定位为|当好|构建)[^，。；：]{0,14}$")
+WORLD_CLASS = re.compile(r"^(?:世界级|世界一流|国际一流|全球一流|国际领先|全球领先)")
 POSITION_SCOPE = re.compile(
     r"^(?:全国|中国|国际|全球|世界|区域|全省|全区|省域|[东西南北中]部|东北|西北|西南|东南|华东|华南|"
     r"华北|华中|长三角|粤港澳|成渝|京津冀|长江|黄河|沿海|沿边|北方|南方|[\u4e00-\u9fff]{2}地区)"
@@ -519,10 +539,9 @@ def _positioning(text: str, a: int, at: int, name: str) -> bool:
     bare = re.sub(r"^面向[^，。；]{1,10}的", "", re.sub(r"[“”]", "", name))
     if re.match(r"^(?:全国|全省|区域|国内)?重要的", bare) or RANK_CLAIMED.search(text, max(0, at - 12), max(0, at)):
         return True  # 全省重要的智能装备产业基地, 国内重要的新型盐化工产业基地: a rank claimed, in whatever sentence
-    return (
-        bare.endswith(POSITION_HEADS)
-        and POSITION_VERB.search(text, max(0, a - 20), a) is not None
-        and POSITION_SCOPE.match(bare) is not None
+    return POSITION_VERB.search(text, max(0, a - 20), a) is not None and (
+        (bare.endswith(POSITION_HEADS) and POSITION_SCOPE.match(bare) is not None)
+        or WORLD_CLASS.match(bare) is not None  # 打造世界级碳纤维产业基地: a world rank claimed, whatever the head
     )
 
 
@@ -552,12 +571,14 @@ class Document:
         phrase = normalise_item(text[a:b], theme, self.codebook)
         if theme in ("mechanism", "carrier"):
             bare = phrase
-            while (m := EVALUATIVE.match(bare)) and len(bare) - m.end() >= 2:
+            while (m := EVALUATIVE.match(bare) or SIZE_OR_LANDMARK.match(bare)) and len(bare) - m.end() >= 2:
                 bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
             phrase = _after_inner_action(bare)
             core = GENERIC_MODIFIER.sub("", phrase)
             if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
                 return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
+            if NOT_IN_NAME.search(phrase) or phrase.count("《") != phrase.count("》"):
+                return None  # 高新区成为国家级绿色工业园区, …荣获国家示范工程: a clause, not a name (protocol B11)
             if theme == "carrier" and HONOUR.match(phrase):
                 return None  # 全国模范人民调解委员会: an honour, not a carrier (protocol §10.8, §10.43)
             if theme == "carrier" and _positioning(text, a, text.find(phrase, a), phrase):
@@ -845,6 +866,9 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
                 yield doc.item(r, name, a, b, "noun_phrase")
 
 
+VERBS_IN_XING = frozenset(
+    ("推行", "实行", "执行", "运行", "进行", "试行", "施行", "先行", "践行", "奉行", "发行", "通行")
+)
 CATEGORY_BEFORE = re.compile(r"(?:等(?:[\d一二三四五六七八九十百千]+[个家所座项批类])?|各类|各种|各级)$")
 MODIFIER_HEADS = ("模式", "平台", "体系")
 
@@ -862,9 +886,11 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
         r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
     ):
         return True
+    if text[a:b].endswith("行动") and text[b - 3 : b - 1] in VERBS_IN_XING:
+        return True  # 全域推行动中备勤…: 推行|动中, the tokenizer's 行动 is no head here (protocol B1)
     if text[a:b].endswith(MODIFIER_HEADS):
         nxt = next((w for w, wa, _ in tokens if wa == b), None)
-        if nxt is not None and _nominal(nxt, tags, phrases):
+        if nxt is not None and _nominal(nxt, tags, phrases) and nxt not in DONE_TO_IT:
             return True
     return False
 
@@ -900,7 +926,7 @@ def designated(before: str, name: str) -> bool:
 
 
 TITLE_AFTER = ("奖", "称号", "百强", "合格城市", "名单", "院校", "荣誉")  # the last three do not undo a pilot
-SET_UP_HEADS = ("中心", "实验室", "工作站", "研究院", "孵化器")
+SET_UP_HEADS = ("中心", "实验室", "工作站", "研究院", "孵化器", "联合体")
 
 
 @rule("admission")
@@ -946,7 +972,7 @@ ENUM_LEAD = re.compile(
 )
 # a quantity at the end of a phrase (105个, 1.42万个以上); not a programme's duration or count (三年行动, 十大工程)
 QUANTITY = re.compile(
-    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?![年大][\u4e00-\u9fff])"
+    r"(?:[\d.]+|[一二三四五六七八九十百千万两]+)(?![年大][\u4e00-\u9fff]|行动|工程|计划)"
     r"(?:[万亿千百]?[\u4e00-\u9fff%‰]{0,3})(?:以上|左右|以内)?$"
 )
 FOOTNOTE = re.compile(r"(?:\[\d+\]|[（(]\d+[)）])$")
@@ -1094,9 +1120,11 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
 
 
 # a clause that ends like this is an adverbial of time or frame (在推进…实践中, …的基础上), not an action
-ADVERBIAL_END = re.compile(r"(?:实践中|过程中|进程中|工作中|发展中|之中|的基础上|基础上|之际|以来)$")
+ADVERBIAL_END = re.compile(r"(?:实践中|过程中|进程中|工作中|发展中|之中|的基础上|基础上|之际|以来|(?<![以线])上)$")
 # an object that names no work in particular
-VAGUE_OBJECT = re.compile(r"(?:各项|具体|相关|有关|日常)?(?:工作|措施|任务|活动|联系)")
+VAGUE_OBJECT = re.compile(
+    r"(?:各项|具体|相关|有关|日常)?(?:工作|措施|任务|活动|联系|投入|保障|力度|举措|管理|服务|支持|建设)"
+)
 # 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
 SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
@@ -1128,6 +1156,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
+    if verb == "形成" and not _names_a_practice(obj, codebook):
+        return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)
     if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
         return None  # 培育壮大新质生产力: the longest verb decides whether the clause states an aim
@@ -1250,6 +1280,10 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
     """A clause cut at each 、 that opens a new action (新增绿地6942.7亩、栽植乔灌木919.9万株 is two measures;
     改造棚户区住房4432套、老旧小区325个 is one)."""
     cuts = [a]
+    if _shared_mechanism_head(text[a:b]):
+        return [(a, b)]  # 完善监测预警、灾害防御、协调联动、抢险救援机制: one arrangement, not four actions
+    if SHARED_LIST_END.search(text, a, b) and not DIGIT.search(text, a, b):
+        return [(a, b)]  # 处置中小金融机构、非法集资等涉众型风险: a list closed by 等 or a count shares its head
     for k in range(a, b):
         # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it
         if (
@@ -1259,6 +1293,25 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
         ):
             cuts.append(k + 1)
     return [(x, (cuts[j + 1] - 1) if j + 1 < len(cuts) else b) for j, x in enumerate(cuts)]
+
+
+# a list closed by 等 or a count and the head its members share (protocol §6): …、续建四个项目库, …等涉众型风险
+SHARED_LIST_END = re.compile(r"、[^，,；;。、]*(?:等|[一二三四五六七八九十两]+[个大项类])[\u4e00-\u9fff“”]{2,12}$")
+# a list whose members share the head of the last one (protocol B2): 专班推进、联挂服务、协同破难机制
+SHARED_MECHANISM_HEAD = re.compile(r"(?:机制|体系|模式|制度|体制)$")
+
+
+def _shared_mechanism_head(clause: str) -> bool:
+    """``clause`` (verb + list) names one mechanism whose modifiers are listed with 、: every member after the
+    first is short (at most six characters before the head) and only the last one ends in a head."""
+    members = clause.rstrip("。；;，,").split("、")
+    if len(members) < 2 or not SHARED_MECHANISM_HEAD.search(members[-1]) or len(members[0]) > 12:
+        return False
+    head = SHARED_MECHANISM_HEAD.search(members[-1])
+    assert head is not None
+    return all(2 <= len(m) <= 6 and not SHARED_MECHANISM_HEAD.search(m) for m in members[1:-1]) and (
+        2 <= head.start() <= 8 and not any(c in "，,；;。" for c in clause[:-1])
+    )
 
 
 def _verb_and_object(piece: str, codebook: Codebook) -> bool:
@@ -1308,18 +1361,21 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
         inner = next(
             (
-                k
+                (k, end)
                 for k in range(o0 + 2, b - 2)
                 if text.startswith(verbs, k)
                 and text[o0:k].endswith(all_suffixes)
+                and (end := k + len(next(v for v in verbs if text.startswith(v, k))))
                 # …医疗集团建设试点: a verb right before a programme's head names the programme, it begins nothing
-                and not PROGRAMME_HEAD.match(text, k + len(next(v for v in verbs if text.startswith(v, k))))
+                and not PROGRAMME_HEAD.match(text, end)
+                # 专班推进、联挂服务…机制: a verb that closes a list member is part of the member
+                and not text.startswith("、", end)
             ),
             None,
         )
         if inner is not None:
-            yield from _named(doc, r, _members(text, o0, inner, suffixes), suffixes)
-            o0 = inner + len(next(v for v in verbs if text.startswith(v, inner)))
+            yield from _named(doc, r, _members(text, o0, inner[0], suffixes), suffixes)
+            o0 = inner[1]
         made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
         if made and _ends_in(_bare(text, made.end(), b)[2], suffixes):
             o0 = made.end()
@@ -1329,14 +1385,19 @@ def named_object(doc: Document) -> Iterator[dict | None]:
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
-NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到")
+NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
 # the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
 SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")
 PROJECT_LIST = re.compile(r"等(?:\d+个)?(?:重[点大])?(?:产业)?(?:项目|工程)(?:建设|前期工作)?$")
-NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作)$")
+NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建工作|建设工作|工作)$")
 # who runs a quoted programme is not part of its name: 自治区“碳达峰十大行动” → “碳达峰十大行动”
-OWNER_BEFORE_QUOTE = re.compile(r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代)(?=“)")
+OWNER_BEFORE_QUOTE = re.compile(
+    r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代|省|市|州|县)(?=“)"
+)
+# a county or town before a quoted model or method is where it comes from (公安县“三块田”模式, 太伏镇“一站式”…工作法);
+# before a body it is part of the body's name (叙永县“石榴籽”人民调解委员会)
+PLACE_BEFORE_QUOTE = re.compile(r"^[\u4e00-\u9fff]{1,4}(?:县|镇|乡|街道)(?=“)")
 
 
 @lru_cache(maxsize=16_384)  # a list's members are looked at several times over (whether named, shared, joined)
@@ -1402,7 +1463,10 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             not all(n or q for n, q in zip(named, own_qty, strict=True))
             and _ends_in(_bare(text, o0, b)[2], suffixes)
             and (
-                all(n or len(text[x:y].rsplit("的", 1)[-1]) <= 4 for n, (x, y) in zip(named, parts[:-1], strict=True))
+                all(
+                    n or len(text[x:y].rsplit("的", 1)[-1]) <= (6 if SHARED_MECHANISM_HEAD.search(text[o0:b]) else 4)
+                    for n, (x, y) in zip(named, parts[:-1], strict=True)
+                )
                 or SHARED_COUNT.search(text, last_s, last_e)
                 # 市委组织部、市直机关工委、市民政局和各区委的例会制度: the list names who owns the one arrangement
                 or (

@@ -1,7 +1,8 @@
-"""A learned span model for comparison with the rules: a character-level CRF (sklearn-crfsuite) trained on the
-development paragraphs coded item by item (tests/gold/dev_paragraphs.csv, dev_spans.csv).
+"""A learned span model for comparison with the rules: a character-level CRF (python-crfsuite) trained on the
+development paragraphs coded item by item (tests/gold/dev_paragraphs.csv, dev_spans.csv).  Its features are those
+of the measure model the pipeline ships (pipeline/themes/crf.py, themes.measures: crf); here all four themes are
+tagged, for comparison.
 
-    pip install sklearn-crfsuite          # not a dependency of the pipeline
     python benchmarks/crf_spans.py cv [--out cv.csv]                       # grouped by city, development part only
     python benchmarks/crf_spans.py predict --out pred.csv [--paras tests/gold/paragraphs.csv]
     python benchmarks/evaluate_themes.py --part test --compare-with pred.csv
@@ -16,7 +17,6 @@ grouped by city on the development part.  docs/evaluation.md compares it with th
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -26,469 +26,22 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLD = os.path.join(os.path.dirname(HERE), "tests", "gold")
-import jieba  # noqa: E402
-
-jieba.dt.tmp_dir = tempfile.gettempdir()
-jieba.setLogLevel(60)
-try:
-    import sklearn_crfsuite  # noqa: E402
-except ImportError:
-    sys.exit("benchmarks/crf_spans.py needs sklearn-crfsuite: pip install sklearn-crfsuite")
+import pycrfsuite  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
-THEMES = ["measure", "problem", "carrier", "mechanism"]
-CODE = {"measure": "M", "problem": "P", "carrier": "C", "mechanism": "X"}
-DECODE = {v: k for k, v in CODE.items()}
-LAYOUTS = {
-    "two_layer": {"MP": ["measure", "problem"], "CX": ["carrier", "mechanism"]},
-    "per_theme": {t: [t] for t in THEMES},
-}
-
-# ----------------------------------------------------------------------------- lexicons
-CLAUSE_PUNCT = set("，；。！？：")
-PUNCT = set("，；。！？：、,;.!?:")
-OPEN_Q, CLOSE_Q = set("“‘《「『"), set("”’》」』")
-OPEN_B, CLOSE_B = set("（([【〔"), set("）)]】〕")
-DIGITS = set("0123456789０１２３４５６７８９.%％")
-CN_NUM = set("一二三四五六七八九十百千万亿两")
-CARRIER_SFX = [
-    "行动",
-    "工程",
-    "计划",
-    "试点",
-    "平台",
-    "中心",
-    "基地",
-    "园区",
-    "产业园",
-    "示范区",
-    "试验区",
-    "开发区",
-    "经开区",
-    "高新区",
-    "新区",
-    "实验室",
-    "研究院",
-    "联盟",
-    "项目",
-    "攻坚战",
-    "保卫战",
-    "专项行动",
-    "示范",
-    "城市",
-    "品牌",
-    "走廊",
-    "枢纽",
-    "港",
-    "园",
-    "小镇",
-    "街区",
-    "集群",
-    "创新中心",
-    "孵化器",
-    "共同体",
-    "综合体",
-    "先行区",
-    "攻坚年",
-    "主题年",
-    "活动",
-    "赛事",
-    "展会",
-    "博览会",
-    "生活圈",
-    "经济圈",
-    "热线",
-    "专班",
-    "基金",
-]
-MECH_SFX = [
-    "机制",
-    "制度",
-    "体系",
-    "模式",
-    "长制",
-    "责任制",
-    "体制",
-    "办法",
-    "经验",
-    "政策",
-    "标准",
-    "清单",
-    "改革",
-    "制",
-]
-VERBS = [
-    "推进",
-    "加快",
-    "实施",
-    "加强",
-    "开展",
-    "深化",
-    "推动",
-    "完成",
-    "力争",
-    "落实",
-    "完善",
-    "新增",
-    "支持",
-    "强化",
-    "建成",
-    "抓好",
-    "打造",
-    "新建",
-    "建设",
-    "培育",
-    "建立",
-    "统筹",
-    "确保",
-    "打好",
-    "健全",
-    "做好",
-    "加大",
-    "优化",
-    "鼓励",
-    "创建",
-    "开工",
-    "构建",
-    "发展",
-    "推广",
-    "探索",
-    "争创",
-    "实现",
-    "拓展",
-    "启动",
-    "争取",
-    "发挥",
-    "新开",
-    "扩大",
-    "引进",
-    "改造",
-    "谋划",
-    "办好",
-    "举办",
-    "对接",
-    "巩固",
-    "研究",
-    "开发",
-    "引育",
-    "组建",
-    "竣工",
-    "申报",
-    "推行",
-    "遏制",
-    "打击",
-    "提升",
-    "提高",
-    "促进",
-    "保障",
-    "出台",
-    "制定",
-    "编制",
-    "整治",
-    "治理",
-    "淘汰",
-    "栽植",
-    "修复",
-    "办结",
-    "获评",
-    "入选",
-    "成立",
-    "投入",
-    "兑现",
-    "招引",
-    "签约",
-    "设立",
-    "搭建",
-    "升级",
-    "用好",
-    "抓实",
-    "守牢",
-    "防范",
-    "化解",
-    "整合",
-]
-ADVERBS = [
-    "深入",
-    "持续",
-    "严格",
-    "高效",
-    "积极",
-    "大力",
-    "全力",
-    "扎实",
-    "切实",
-    "全面",
-    "加快",
-    "不断",
-    "稳步",
-    "有序",
-    "坚决",
-    "着力",
-    "进一步",
-    "努力",
-    "认真",
-    "重点",
-    "主动",
-    "继续",
-    "全方位",
-    "高标准",
-    "高质量",
-    "高水平",
-    "统筹",
-    "协同",
-    "常态化",
-    "系统",
-    "稳妥",
-    "纵深",
-]
-PROBLEM_CUES = [
-    "不足",
-    "不够",
-    "偏弱",
-    "偏低",
-    "短板",
-    "滞后",
-    "差距",
-    "有待",
-    "仍然",
-    "困难",
-    "压力",
-    "风险",
-    "隐患",
-    "还需",
-    "亟需",
-    "不强",
-    "不高",
-    "不大",
-    "缺乏",
-    "不适应",
-    "任重道远",
-    "问题",
-    "挑战",
-    "薄弱",
-    "瓶颈",
-    "制约",
-    "不平衡",
-    "不充分",
-    "较弱",
-    "突出",
-]
-PARA_CUES = {
-    "problem": ["问题和挑战", "清醒认识", "不足", "差距", "短板"],
-    "target": ["预期目标", "主要目标"],
-    "speech": ["各位代表"],
-    "review": ["一年来", "过去一年", "成绩"],
-}
-
-
-def _starts_any(text, i, words):
-    return [w for w in words if text.startswith(w, i)]
-
-
-def _ends_any(text, i, words):
-    """words that end exactly at char i (inclusive)."""
-    return [w for w in words if i + 1 - len(w) >= 0 and text[i + 1 - len(w) : i + 1] == w]
-
-
-def char_class(ch):
-    if ch in CLAUSE_PUNCT:
-        return "CP"
-    if ch in PUNCT:
-        return "P"
-    if ch in OPEN_Q:
-        return "OQ"
-    if ch in CLOSE_Q:
-        return "CQ"
-    if ch in OPEN_B:
-        return "OB"
-    if ch in CLOSE_B:
-        return "CB"
-    if ch in DIGITS:
-        return "D"
-    if ch in CN_NUM:
-        return "N"
-    if ch.isascii() and ch.isalpha():
-        return "L"
-    if ch.isspace():
-        return "S"
-    return "H"
-
-
-# ----------------------------------------------------------------------------- features
-DEFAULT_FEATS = dict(
-    window=2,
-    bigrams=True,
-    trigram=True,
-    jieba=True,
-    jieba_ctx=True,
-    lex=True,
-    clause=True,
-    quote=True,
-    para=True,
-    cls_window=2,
+sys.path.insert(0, os.path.dirname(HERE))
+from pipeline.themes.crf import (  # noqa: E402  the features, spans and lexicons of the shipped model
+    LAYOUTS,
+    THEMES,
+    bio_labels,
+    clean_span,
+    decode,
+    locate,
+    para_features,
 )
 
 
-def para_features(text, cfg=None):  # noqa: C901 (one flat list of features)
-    cfg = dict(DEFAULT_FEATS, **(cfg or {}))
-    n = len(text)
-    W = cfg["window"]
-    pad = lambda j: text[j] if 0 <= j < n else ("<S>" if j < 0 else "</S>")  # noqa: E731
-    cls = [char_class(c) for c in text]
-    pcls = lambda j: cls[j] if 0 <= j < n else "PAD"  # noqa: E731
-
-    # jieba segmentation -> per-char BMES + word index
-    pos_tag, word_of, widx = [None] * n, [None] * n, [0] * n
-    words = []
-    if cfg["jieba"]:
-        k = 0
-        for wi, w in enumerate(jieba.lcut(text, HMM=True)):
-            words.append(w)
-            L = len(w)
-            for j in range(L):
-                pos_tag[k + j] = "S" if L == 1 else ("B" if j == 0 else ("E" if j == L - 1 else "M"))
-                word_of[k + j] = w
-                widx[k + j] = wi
-            k += L
-
-    # clause position: distance to previous / next clause delimiter
-    since, until = [0] * n, [0] * n
-    last = -1
-    for i, c in enumerate(text):
-        since[i] = i - last - 1
-        if c in CLAUSE_PUNCT:
-            last = i
-    nxt = n
-    for i in range(n - 1, -1, -1):
-        if text[i] in CLAUSE_PUNCT:
-            nxt = i
-        until[i] = nxt - i - 1
-    # sentence (。) index: first sentence is often a heading
-    sent_idx, s = [0] * n, 0
-    for i, c in enumerate(text):
-        sent_idx[i] = s
-        if c in "。！？":
-            s += 1
-    # quote / bracket depth
-    qdepth, bdepth = [0] * n, [0] * n
-    q = b = 0
-    for i, c in enumerate(text):
-        if c in OPEN_Q:
-            q += 1
-        if c in OPEN_B:
-            b += 1
-        qdepth[i], bdepth[i] = q > 0, b > 0
-        if c in CLOSE_Q:
-            q = max(0, q - 1)
-        if c in CLOSE_B:
-            b = max(0, b - 1)
-
-    # lexicon hits (start / end positions)
-    def lex_marks(wordlist):
-        st, en, inside = [False] * n, [False] * n, [False] * n
-        for w in wordlist:
-            for m in re.finditer(re.escape(w), text):
-                st[m.start()] = True
-                en[m.end() - 1] = True
-                for j in range(m.start(), m.end()):
-                    inside[j] = True
-        return st, en, inside
-
-    if cfg["lex"]:
-        cs_st, cs_en, _ = lex_marks(CARRIER_SFX)
-        ms_st, ms_en, _ = lex_marks(MECH_SFX)
-        v_st, v_en, _ = lex_marks(VERBS)
-        a_st, a_en, _ = lex_marks(ADVERBS)
-        p_st, p_en, p_in = lex_marks(PROBLEM_CUES)
-
-    pflags = []
-    if cfg["para"]:
-        head = text[:60]
-        for k_, cues in PARA_CUES.items():
-            if any(c in (head if k_ != "target" else text) for c in cues):
-                pflags.append(k_)
-
-    feats = []
-    for i in range(n):
-        f = {"bias": 1.0, "c0": text[i], "cls0": cls[i]}
-        for d in range(1, W + 1):
-            f[f"c-{d}"] = pad(i - d)
-            f[f"c+{d}"] = pad(i + d)
-        for d in range(1, cfg["cls_window"] + 1):
-            f[f"cls-{d}"] = pcls(i - d)
-            f[f"cls+{d}"] = pcls(i + d)
-        f["cls-1|0"] = pcls(i - 1) + "|" + cls[i]
-        f["cls0|+1"] = cls[i] + "|" + pcls(i + 1)
-        if cfg["bigrams"]:
-            f["b-1"] = pad(i - 1) + text[i]
-            f["b+1"] = text[i] + pad(i + 1)
-            f["b-2"] = pad(i - 2) + pad(i - 1)
-            f["b+2"] = pad(i + 1) + pad(i + 2)
-        if cfg["trigram"]:
-            f["t0"] = pad(i - 1) + text[i] + pad(i + 1)
-        if cfg["jieba"]:
-            f["jpos"] = pos_tag[i]
-            w = word_of[i]
-            f["jlen"] = str(min(len(w), 5))
-            if len(w) <= 4:
-                f["jw"] = w
-            if cfg["jieba_ctx"]:
-                wi = widx[i]
-                pw = words[wi - 1] if wi > 0 else "<S>"
-                nw = words[wi + 1] if wi + 1 < len(words) else "</S>"
-                if pos_tag[i] in ("B", "S"):
-                    f["jprev"] = pw if len(pw) <= 4 else "LONG"
-                if pos_tag[i] in ("E", "S"):
-                    f["jnext"] = nw if len(nw) <= 4 else "LONG"
-                f["jpos-1"] = pos_tag[i - 1] if i > 0 else "PAD"
-                f["jpos+1"] = pos_tag[i + 1] if i + 1 < n else "PAD"
-        if cfg["clause"]:
-            f["since"] = str(min(since[i], 8)) if since[i] < 8 else ("8-15" if since[i] < 16 else "16+")
-            f["until"] = str(min(until[i], 8)) if until[i] < 8 else ("8-15" if until[i] < 16 else "16+")
-            f["sent0"] = sent_idx[i] == 0
-            f["prevdelim"] = text[i - since[i] - 1] if i - since[i] - 1 >= 0 else "<S>"
-            f["nextdelim"] = text[i + until[i] + 1] if i + until[i] + 1 < n else "</S>"
-        if cfg["quote"]:
-            f["inq"] = qdepth[i]
-            f["inb"] = bdepth[i]
-        if cfg["lex"]:
-            f["csfx_st"] = cs_st[i]
-            f["csfx_en"] = cs_en[i]
-            f["csfx_en+1"] = cs_en[i + 1] if i + 1 < n else False
-            f["csfx_en-1"] = cs_en[i - 1] if i > 0 else False
-            f["msfx_st"] = ms_st[i]
-            f["msfx_en"] = ms_en[i]
-            f["msfx_en+1"] = ms_en[i + 1] if i + 1 < n else False
-            f["msfx_en-1"] = ms_en[i - 1] if i > 0 else False
-            f["verb_st"] = v_st[i]
-            f["verb_en"] = v_en[i]
-            f["adv_st"] = a_st[i]
-            f["adv_en"] = a_en[i]
-            f["verb_st-1"] = v_st[i - 1] if i > 0 else False
-            f["adv_en-1"] = a_en[i - 1] if i > 0 else False
-            f["prob_in"] = p_in[i]
-            f["prob_en"] = p_en[i]
-            # problem cue later in the same clause
-            f["prob_in_clause"] = any(p_in[j] for j in range(i, min(n, i + until[i] + 1)))
-        for pf in pflags:
-            f["para_" + pf] = True
-        feats.append(f)
-    return feats
-
-
 # ----------------------------------------------------------------------------- data
-def locate(text, span, occ):
-    pos, k = 0, 0
-    while True:
-        i = text.find(span, pos)
-        if i < 0:
-            return None
-        k += 1
-        if k == occ:
-            return i
-        pos = i + len(span)
-
-
 def load(pairs):
     """pairs: list of (paragraphs_csv, spans_csv or None). Returns paras df and dict key->[(theme,s,e)]."""
     ps, gold = [], defaultdict(list)
@@ -510,38 +63,6 @@ def load(pairs):
     return pd.concat(ps, ignore_index=True), gold
 
 
-def bio_labels(n, spans, themes):
-    y = ["O"] * n
-    for th, s, e in spans:
-        if th not in themes:
-            continue
-        y[s] = "B-" + CODE[th]
-        for j in range(s + 1, e):
-            y[j] = "I-" + CODE[th]
-    return y
-
-
-def decode(labels):
-    out, cur = [], None
-    for i, lab in enumerate(labels + ["O"]):
-        tag, _, code = lab.partition("-")
-        if cur is not None and (tag != "I" or code != cur[0]):
-            out.append((DECODE[cur[0]], cur[1], i))
-            cur = None
-        if tag == "B" or (tag == "I" and cur is None):
-            cur = (code, i)
-    return out
-
-
-def clean_span(text, s, e):
-    """trim surrounding whitespace / clause punctuation; drop degenerate spans."""
-    while s < e and (text[s].isspace() or text[s] in "，；。、：,;:"):
-        s += 1
-    while e > s and (text[e - 1].isspace() or text[e - 1] in "，；。、：,;:"):
-        e -= 1
-    return (s, e) if e - s >= 2 else None
-
-
 # ----------------------------------------------------------------------------- model
 class SpanCRF:
     def __init__(self, layout="two_layer", c1=0.05, c2=0.05, max_iter=150, feat_cfg=None, per_layer=None):
@@ -550,29 +71,32 @@ class SpanCRF:
         self.feat_cfg = feat_cfg or {}
         self.per_layer = per_layer or {}  # layer -> dict(c1=, c2=)
         self.models = {}
-
-    def _crf(self, layer):
-        hp = dict(c1=self.c1, c2=self.c2)
-        hp.update(self.per_layer.get(layer, {}))
-        return sklearn_crfsuite.CRF(
-            algorithm="lbfgs", c1=hp["c1"], c2=hp["c2"], max_iterations=self.max_iter, all_possible_transitions=True
-        )
+        self._dir = tempfile.TemporaryDirectory(prefix="crf-")
 
     def fit(self, texts, gold_lists, X=None):
         X = X if X is not None else [para_features(t, self.feat_cfg) for t in texts]
         for layer, themes in self.layout.items():
-            Y = [bio_labels(len(t), g, themes) for t, g in zip(texts, gold_lists, strict=False)]
-            crf = self._crf(layer)
-            crf.fit(X, Y)
-            self.models[layer] = crf
+            hp = dict(c1=self.c1, c2=self.c2)
+            hp.update(self.per_layer.get(layer, {}))
+            trainer = pycrfsuite.Trainer(verbose=False)
+            for t, g, x in zip(texts, gold_lists, X, strict=True):
+                trainer.append(x, bio_labels(len(t), g, themes))
+            trainer.set_params(
+                {"c1": hp["c1"], "c2": hp["c2"], "max_iterations": self.max_iter, "feature.possible_transitions": True}
+            )
+            path = os.path.join(self._dir.name, f"{layer}.crfsuite")
+            trainer.train(path)
+            tagger = pycrfsuite.Tagger()
+            tagger.open(path)
+            self.models[layer] = tagger
         return self
 
     def predict(self, texts, X=None):
         X = X if X is not None else [para_features(t, self.feat_cfg) for t in texts]
         preds = [[] for _ in texts]
-        for _layer, crf in self.models.items():
-            for k, lab in enumerate(crf.predict(X)):
-                for th, s, e in decode(list(lab)):
+        for _layer, tagger in self.models.items():
+            for k, x in enumerate(X):
+                for th, s, e in decode(list(tagger.tag(x))):
                     se = clean_span(texts[k], s, e)
                     if se:
                         preds[k].append((th, se[0], se[1]))

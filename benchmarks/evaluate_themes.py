@@ -76,6 +76,12 @@ def main() -> int:
         help="spans another extractor predicted for the same paragraphs (para_key, theme, start, end, span; offsets "
         "in the paragraph's text, as benchmarks/crf_spans.py writes them), scored beside the rules",
     )
+    ap.add_argument(
+        "--measures",
+        choices=["rules", "crf", "auto"],
+        default="rules",
+        help="who cuts the measures (params.yaml themes.measures; default: rules)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from pipeline import catalog
@@ -83,12 +89,13 @@ def main() -> int:
     from pipeline.stages import run
     from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs, problem_clause_recall
 
+    overrides = {"themes": {"measures": args.measures}}
     if args.part == "seeds":
         from pipeline.themes.evaluate import locate_documents
 
         with tempfile.TemporaryDirectory() as tmp:
             out = args.out or Path(tmp) / "out"
-            run(ROOT / "corpus", out, load_params())
+            run(ROOT / "corpus", out, load_params(overrides=overrides))
             documents = catalog.read_artifact(out, "documents")
             items = catalog.read_artifact(out, "themes")
             located, para_loc = locate_documents(read("seed_spans.csv"), documents)
@@ -108,7 +115,7 @@ def main() -> int:
         for c in cities:
             shutil.copy(CITIES / f"{c}.txt", corpus / f"{c}.txt")
         out = args.out or Path(tmp) / "out"
-        run(corpus.parent, out, load_params(), use_manifest=False)
+        run(corpus.parent, out, load_params(overrides=overrides), use_manifest=False)
         documents = catalog.read_artifact(out, "documents")
         items = catalog.read_artifact(out, "themes")
         para_loc = locate_paragraphs(paragraphs, documents)
@@ -127,7 +134,10 @@ def main() -> int:
     version = subprocess.run(
         ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
     ).stdout.strip()
-    print(f"# Theme items on the {args.part} part ({len(cities)} reports), {date.today()}, code {version}")
+    print(
+        f"# Theme items on the {args.part} part ({len(cities)} reports), {date.today()}, code {version}, "
+        f"measures by {args.measures}"
+    )
     print(
         f"annotated paragraphs: {para_loc.para_start.notna().sum()} of {len(para_loc)} located, "
         f"gold items: {len(located) - lost}" + (f" ({lost} not located in the clean text)" if lost else "")

@@ -74,6 +74,7 @@ RESOURCE_FILES = {
     "stopwords": ("segment.stopwords", "stopwords.txt"),
     "codebook": ("themes.codebook", "codebook.yaml"),
     "labels": ("themes.labels", None),  # a list of file patterns
+    "measure_model": ("themes.measure_model", "measure_crf.crfsuite"),
     "audit_rules": ("audit.rules", "audit.yaml"),
 }
 

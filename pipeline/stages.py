@@ -269,6 +269,12 @@ def _chunks(ids: list[str], n_workers: int, most: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+# themes.measures: who cuts the measures (docs/themes.md): the rules, the CRF, or the CRF in the genre it was trained
+# on (government work reports) and the rules elsewhere
+MEASURE_SOURCES = ("rules", "crf", "auto")
+MODEL_GENRES = frozenset({"government_work_report"})
+
+
 def themes(ctx: Context) -> dict:
     """sentences + tokens → theme items (the codebook's rules, then the classifier), tables.  New documents are
     coded by the workers, a chunk at a time, each reading only its own sentences and tokens; items, the item table
@@ -297,7 +303,13 @@ def themes(ctx: Context) -> dict:
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="themes", unit="doc", disable=None if ctx.params["segment"]["progress"] else True)
-    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key))  # the same for every chunk
+    measures = p["measures"]
+    if measures not in MEASURE_SOURCES:
+        raise ParamError(f"unknown themes.measures '{measures}' (choose one of: {', '.join(MEASURE_SOURCES)})")
+    crf = str(ctx.resource("measure_model")) if measures != "rules" else None
+    genres = MODEL_GENRES if measures == "auto" else None
+    # the same for every chunk
+    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres)
     work = parallel_map(
         code_documents,
         ((str(ctx.out), chunk, *how) for chunk in _chunks(todo, workers, batch)),
@@ -416,9 +428,9 @@ STAGES = [
         inputs=("documents", "sentences", "tokens"),
         outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
         params=("themes", "seed", "batch_documents"),
-        resources=("codebook", "userdict", "labels"),
+        resources=("codebook", "userdict", "labels", "measure_model"),
         code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
-        packages=("scikit-learn", "jieba", "rjieba"),
+        packages=("scikit-learn", "jieba", "rjieba", "python-crfsuite"),
     ),
 ]
 DATA_STAGES = tuple(s.name for s in STAGES)

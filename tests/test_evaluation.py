@@ -74,3 +74,31 @@ def test_problem_clauses_of_the_test_reports(test_part):
     res = problem_clause_recall(items, read("problem_clauses.csv"), documents)
     print(res)
     assert res["clauses"] > 250 and res["recall"] >= CLAUSE_RECALL_FLOOR
+
+
+# overlap F1 of the model's measures on the test part reported in docs/evaluation.md (2026-11-27), rounded down
+MODEL_MEASURE_FLOOR = 0.82
+
+
+def test_model_measures_on_the_test_part(test_part, tmp_path, params):
+    """themes.measures: auto (the CRF in government work reports) on the test reports: the measures are scored
+    against the readers' spans; every other item is the rules' own."""
+    documents, rule_items = test_part
+    cities = need_shared("cities-2024", "txt")
+    split = read("split.csv")
+    corpus = tmp_path / "raw"
+    corpus.mkdir()
+    for city in split[split.part == "test"].city:
+        shutil.copy(cities / f"{city}.txt", corpus / f"{city}.txt")
+    p = {**params, "themes": {**params["themes"], "measures": "auto"}}
+    run(corpus.parent, tmp_path / "out", p, use_manifest=False)
+    items = catalog.read_artifact(tmp_path / "out", "themes")
+    assert set(items[items.theme == "measure"].method) == {"crf"}  # every test report is a work report
+    cols = ["doc_id", "theme", "item", "item_start", "item_end"]
+    others = [x[x.theme != "measure"][cols].reset_index(drop=True) for x in (items, rule_items)]
+    pd.testing.assert_frame_equal(others[0], others[1])
+    para_loc = locate_paragraphs(read("paragraphs.csv"), documents)
+    spans = pd.concat([read("spans_part1.csv"), read("spans_part2.csv")], ignore_index=True)
+    scores = evaluate_spans(items, gold_spans(spans, para_loc, documents), para_loc, THEMES).set_index("theme")
+    print(scores.to_string())
+    assert scores.loc["measure", "overlap_f1"] >= MODEL_MEASURE_FLOOR

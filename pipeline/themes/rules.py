@@ -667,9 +667,19 @@ class Document:
         return _enumerated(self)
 
 
-def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str], genres: dict[str, str] | None = None):
+def extract_items(
+    sentences,
+    tokens,
+    codebook: Codebook,
+    tags: dict[str, str],
+    genres: dict[str, str] | None = None,
+    measure_model: str | None = None,
+    model_genres: AbstractSet[str] | None = None,
+):
     """Items of every document by the codebook's rules (see module docstring); a DataFrame with
-    ITEM_COLUMNS, ``score`` empty.  ``genres`` (doc_id → genre) lets the rules read each genre its own way."""
+    ITEM_COLUMNS, ``score`` empty.  ``genres`` (doc_id → genre) lets the rules read each genre its own way.
+    With ``measure_model`` (the path of a CRF, :mod:`pipeline.themes.crf`) the measures are the model's, not the
+    rules', in the documents of ``model_genres`` (None: in every document)."""
     import pandas as pd
 
     rows: list[dict] = []
@@ -686,12 +696,54 @@ def extract_items(sentences, tokens, codebook: Codebook, tags: dict[str, str], g
             tags,
         )
         doc.genre = (genres or {}).get(doc_id)
+        model = measure_model if model_genres is None or doc.genre in model_genres else None
         for name in codebook.rules:
             func = RULES[name].func
-            if func is not None:
-                rows += [row for row in func(doc) if row is not None]
+            if func is not None:  # with a measure model the rules' measures are left out; their actions still
+                # lead to the carriers and mechanisms they name
+                rows += [r for r in func(doc) if r is not None and not (model and r["theme"] == "measure")]
+        if model and "measure" in codebook.themes:
+            rows += [row for row in crf_measures(doc, model) if row is not None]
     items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("canonical", "score")])
     return finish_items(items, codebook)
+
+
+def crf_measures(doc: Document, model: str) -> Iterator[dict | None]:
+    """The measures the CRF at ``model`` finds, a paragraph at a time, outside headings and problem passages; each
+    with the action, object and target the rules read off its words when they can (protocol §6)."""
+    from .crf import measure_spans
+
+    k = 0
+    while k < len(doc.rows):
+        j = k
+        while j + 1 < len(doc.rows) and doc.rows[j + 1].para_id == doc.rows[k].para_id:
+            j += 1
+        rows = doc.rows[k : j + 1]
+        base, text = int(rows[0].start), ""
+        for r in rows:  # the paragraph's text, its sentences where they stand (a gap between them as spaces)
+            text += " " * (int(r.start) - base - len(text)) + r.text
+        for s, e in measure_spans(text, model):
+            at = next((i for i, r in enumerate(rows) if int(r.start) - base <= s < int(r.end) - base), None)
+            if at is None or rows[at].is_heading or k + at in doc.passage:
+                continue
+            r = rows[at]
+            a, b = s - (int(r.start) - base), min(e - (int(r.start) - base), len(r.text))
+            found = action_of(r.text[a:b], doc.codebook)
+            verb, obj = (found[1], found[2]) if found else (None, r.text[a:b])
+            target = QUANTITY.search(obj)
+            if target and target.start() > 0:
+                obj = obj[: target.start()]
+            yield doc.item(
+                r,
+                "measure",
+                a,
+                b,
+                "crf",
+                action=verb,
+                object=obj.strip("了 　") if verb else None,
+                target=target.group(0) if target else None,
+            )
+        k = j + 1
 
 
 # --------------------------------------------------------------------------- the rules

@@ -1,0 +1,80 @@
+"""The learned measure model (themes.measures: crf or auto): trained on the development part only, applied to the
+genre it was trained on, leaving carriers, mechanisms and problems to the rules."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import CORPUS, SEEDS, need_shared
+
+from pipeline import catalog
+from pipeline.config import RESOURCES, ROOT, load_params
+from pipeline.errors import ParamError
+from pipeline.segment.structure import sentences as split
+from pipeline.segment.tokens import tokenize
+from pipeline.stages import run
+from pipeline.themes import crf
+from pipeline.themes.codebook import load_codebook
+from pipeline.themes.rules import dictionary_pos, extract_items
+
+GOLD = ROOT / "tests" / "gold"
+MODEL = RESOURCES / "measure_crf.crfsuite"
+LEXICON = str(RESOURCES / "userdict.txt")
+
+
+def test_the_shipped_model_is_trained_on_development_paragraphs_only(tmp_path):
+    split_ = pd.read_csv(GOLD / "split.csv", dtype=str)
+    dev = pd.read_csv(GOLD / "dev_paragraphs.csv", dtype=str)
+    assert not set(dev.city) & set(split_[split_.part == "test"].city)
+    rebuilt = tmp_path / "m.crfsuite"
+    assert crf.main(["train", str(GOLD / "dev_paragraphs.csv"), str(GOLD / "dev_spans.csv"), str(rebuilt)]) == 0
+    assert rebuilt.read_bytes() == MODEL.read_bytes()  # the shipped model is what the development part gives
+
+
+def _frames(texts: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sents, toks = [], []
+    for doc_id, text in texts.items():
+        s = pd.DataFrame(split(text))
+        s.insert(0, "doc_id", doc_id)
+        words, _, starts, ends = tokenize(text, LEXICON)
+        sid = [next((r.sent_id for r in s.itertuples() if r.start <= a < r.end), 0) for a in starts]
+        toks.append(pd.DataFrame({"doc_id": doc_id, "sent_id": sid, "token": words, "start": starts, "end": ends}))
+        sents.append(s)
+    return pd.concat(sents, ignore_index=True), pd.concat(toks, ignore_index=True)
+
+
+def test_measures_by_the_model_in_work_reports_and_by_the_rules_elsewhere(seed_text):
+    # a plan paragraph of a development report, and the seed from Harbin (an essay on community Party-building)
+    report = need_shared("cities-2024", "txt") / "淮安.txt"
+    plan = next(line for line in report.read_text(encoding="utf-8").splitlines() if "1小时工业配套服务圈" in line)
+    texts = {"report": plan, "essay": seed_text["harbin"]}
+    sentences, tokens = _frames(texts)
+    codebook, tags = load_codebook(RESOURCES / "codebook.yaml"), dictionary_pos(LEXICON)
+    genres = {"report": "government_work_report", "essay": "research_report"}
+    rules = extract_items(sentences, tokens, codebook, tags, genres)
+    auto = extract_items(sentences, tokens, codebook, tags, genres, str(MODEL), {"government_work_report"})
+    measures = auto[auto.theme == "measure"]
+    assert set(measures[measures.doc_id == "report"].method) == {"crf"}
+    assert "crf" not in set(measures[measures.doc_id == "essay"].method)
+    # outside the report's measures, the two runs give the same items
+    same = ["doc_id", "theme", "item", "item_start", "item_end"]
+    a = auto[(auto.theme != "measure") | (auto.doc_id == "essay")][same].reset_index(drop=True)
+    b = rules[(rules.theme != "measure") | (rules.doc_id == "essay")][same].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    # every model measure points at its words, and most carry the action the rules read off them
+    for r in measures[measures.doc_id == "report"].itertuples():
+        assert plan[int(r.item_start) : int(r.item_end)] == r.item
+    assert measures[measures.doc_id == "report"].action.notna().mean() > 0.5
+
+
+def test_an_unknown_measure_source_is_named(tmp_path):
+    corpus = tmp_path / "corpus" / "raw"
+    corpus.mkdir(parents=True)
+    shutil.copy(CORPUS / "raw" / f"{SEEDS['harbin']}.txt", corpus)
+    params = load_params(overrides={"themes": {"measures": "neural"}})
+    with pytest.raises(ParamError, match=r"unknown themes.measures 'neural' \(choose one of: rules, crf, auto\)"):
+        run(corpus.parent, tmp_path / "out", params, use_manifest=False)
+    # what the stages before wrote stays whole
+    assert catalog.read_artifact(tmp_path / "out", "tokens") is not None

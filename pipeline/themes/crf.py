@@ -2,9 +2,9 @@
 depth and word lists of a paragraph, trained on the development paragraphs coded item by item
 (tests/gold/dev_paragraphs.csv, dev_spans.csv; never the test part).
 
-It is the alternative to the rules for measures (``themes.measures: crf`` in params.yaml): on the test part it cuts
-measures more exactly than the rules (docs/evaluation.md) at the cost of about 70 µs of CPU per character.  The
-carriers, mechanisms and problems stay the rules'.  The model shipped in ``pipeline/resources/measure_crf.crfsuite``
+It is the alternative to the rules for measures (``themes.measures: crf`` or ``auto`` in params.yaml): on work
+reports it is more precise and less complete than the rules (docs/evaluation.md), at the cost of about 70 µs of
+CPU per character.  The carriers, mechanisms and problems stay the rules'.  The model shipped in ``pipeline/resources/measure_crf.crfsuite``
 is rebuilt, byte for byte, by::
 
     python -m pipeline.themes.crf train tests/gold/dev_paragraphs.csv tests/gold/dev_spans.csv \

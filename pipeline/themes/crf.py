@@ -4,8 +4,8 @@ depth and word lists of a paragraph, trained on the development paragraphs coded
 
 It is the alternative to the rules for measures (``themes.measures: crf`` or ``auto`` in params.yaml): on work
 reports it is more precise and less complete than the rules (docs/evaluation.md), at the cost of about 70 µs of
-CPU per character.  The carriers, mechanisms and problems stay the rules'.  The model shipped in ``pipeline/resources/measure_crf.crfsuite``
-is rebuilt, byte for byte, by::
+CPU per character.  The carriers, mechanisms and problems stay the rules'.  The model shipped in
+``pipeline/resources/measure_crf.crfsuite`` is rebuilt, byte for byte, by::
 
     python -m pipeline.themes.crf train tests/gold/dev_paragraphs.csv tests/gold/dev_spans.csv \
         pipeline/resources/measure_crf.crfsuite

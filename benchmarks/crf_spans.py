@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import tempfile
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -33,33 +32,23 @@ sys.path.insert(0, os.path.dirname(HERE))
 from pipeline.themes.crf import (  # noqa: E402  the features, spans and lexicons of the shipped model
     LAYOUTS,
     THEMES,
-    bio_labels,
     clean_span,
     decode,
-    locate,
     para_features,
+    read_gold,
+    train,
 )
 
 
 # ----------------------------------------------------------------------------- data
 def load(pairs):
     """pairs: list of (paragraphs_csv, spans_csv or None). Returns paras df and dict key->[(theme,s,e)]."""
-    ps, gold = [], defaultdict(list)
+    ps, gold = [], {}
     for pf, sf in pairs:
-        p = pd.read_csv(pf)
-        ps.append(p)
-        if sf is None:
-            continue
-        texts = dict(zip(p.para_key, p.text, strict=False))
-        s = pd.read_csv(sf)
-        for r in s.itertuples():
-            t = texts[r.para_key]
-            occ = int(r.occurrence) if not pd.isna(r.occurrence) else 1
-            i = locate(t, r.span, occ)
-            if i is None:
-                print("WARN cannot locate", r.para_key, r.span, file=sys.stderr)
-                continue
-            gold[r.para_key].append((r.theme, i, i + len(r.span)))
+        ps.append(pd.read_csv(pf))
+        if sf is not None:
+            keys, _, spans = read_gold(pf, sf)
+            gold.update(zip(keys, spans, strict=True))
     return pd.concat(ps, ignore_index=True), gold
 
 
@@ -78,14 +67,8 @@ class SpanCRF:
         for layer, themes in self.layout.items():
             hp = dict(c1=self.c1, c2=self.c2)
             hp.update(self.per_layer.get(layer, {}))
-            trainer = pycrfsuite.Trainer(verbose=False)
-            for t, g, x in zip(texts, gold_lists, X, strict=True):
-                trainer.append(x, bio_labels(len(t), g, themes))
-            trainer.set_params(
-                {"c1": hp["c1"], "c2": hp["c2"], "max_iterations": self.max_iter, "feature.possible_transitions": True}
-            )
             path = os.path.join(self._dir.name, f"{layer}.crfsuite")
-            trainer.train(path)
+            train(texts, gold_lists, themes, path, X, hp["c1"], hp["c2"], self.max_iter)
             tagger = pycrfsuite.Tagger()
             tagger.open(path)
             self.models[layer] = tagger

@@ -290,6 +290,8 @@ def themes(ctx: Context) -> dict:
     from .themes.tables import ITEM_TABLE_COLUMNS, META_COLUMNS, item_counts, item_rows, matrix_from_counts
 
     p = ctx.params["themes"]
+    if p["measures"] not in MEASURE_SOURCES:
+        raise ParamError(f"unknown themes.measures '{p['measures']}' (choose one of: {', '.join(MEASURE_SOURCES)})")
     batch = _batch(ctx)
     codebook = load_codebook(ctx.resource("codebook"))
     lexicon = ctx.resource("userdict")
@@ -303,11 +305,8 @@ def themes(ctx: Context) -> dict:
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="themes", unit="doc", disable=None if ctx.params["segment"]["progress"] else True)
-    measures = p["measures"]
-    if measures not in MEASURE_SOURCES:
-        raise ParamError(f"unknown themes.measures '{measures}' (choose one of: {', '.join(MEASURE_SOURCES)})")
-    crf = str(ctx.resource("measure_model")) if measures != "rules" else None
-    genres = MODEL_GENRES if measures == "auto" else None
+    crf = str(ctx.resource("measure_model")) if p["measures"] != "rules" else None
+    genres = MODEL_GENRES if p["measures"] == "auto" else None
     # the same for every chunk
     how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres)
     work = parallel_map(

@@ -8,12 +8,11 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import CORPUS, SEEDS, need_shared
+from test_protocol import frames
 
 from pipeline import catalog
 from pipeline.config import RESOURCES, ROOT, load_params
 from pipeline.errors import ParamError
-from pipeline.segment.structure import sentences as split
-from pipeline.segment.tokens import tokenize
 from pipeline.stages import run
 from pipeline.themes import crf
 from pipeline.themes.codebook import load_codebook
@@ -25,24 +24,12 @@ LEXICON = str(RESOURCES / "userdict.txt")
 
 
 def test_the_shipped_model_is_trained_on_development_paragraphs_only(tmp_path):
-    split_ = pd.read_csv(GOLD / "split.csv", dtype=str)
+    split = pd.read_csv(GOLD / "split.csv", dtype=str)
     dev = pd.read_csv(GOLD / "dev_paragraphs.csv", dtype=str)
-    assert not set(dev.city) & set(split_[split_.part == "test"].city)
+    assert not set(dev.city) & set(split[split.part == "test"].city)
     rebuilt = tmp_path / "m.crfsuite"
     assert crf.main(["train", str(GOLD / "dev_paragraphs.csv"), str(GOLD / "dev_spans.csv"), str(rebuilt)]) == 0
     assert rebuilt.read_bytes() == MODEL.read_bytes()  # the shipped model is what the development part gives
-
-
-def _frames(texts: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sents, toks = [], []
-    for doc_id, text in texts.items():
-        s = pd.DataFrame(split(text))
-        s.insert(0, "doc_id", doc_id)
-        words, _, starts, ends = tokenize(text, LEXICON)
-        sid = [next((r.sent_id for r in s.itertuples() if r.start <= a < r.end), 0) for a in starts]
-        toks.append(pd.DataFrame({"doc_id": doc_id, "sent_id": sid, "token": words, "start": starts, "end": ends}))
-        sents.append(s)
-    return pd.concat(sents, ignore_index=True), pd.concat(toks, ignore_index=True)
 
 
 def test_measures_by_the_model_in_work_reports_and_by_the_rules_elsewhere(seed_text):
@@ -50,7 +37,7 @@ def test_measures_by_the_model_in_work_reports_and_by_the_rules_elsewhere(seed_t
     report = need_shared("cities-2024", "txt") / "淮安.txt"
     plan = next(line for line in report.read_text(encoding="utf-8").splitlines() if "1小时工业配套服务圈" in line)
     texts = {"report": plan, "essay": seed_text["harbin"]}
-    sentences, tokens = _frames(texts)
+    sentences, tokens = frames(texts)
     codebook, tags = load_codebook(RESOURCES / "codebook.yaml"), dictionary_pos(LEXICON)
     genres = {"report": "government_work_report", "essay": "research_report"}
     rules = extract_items(sentences, tokens, codebook, tags, genres)

@@ -36,14 +36,22 @@ def examples() -> list[tuple[str, str, str, str, str]]:
     return out
 
 
+def frames(texts: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sentences and tokens tables of ``texts`` (doc_id → text), as the segment stage writes them."""
+    sentences, tokens = [], []
+    for doc_id, text in texts.items():
+        sents = split(text)
+        frame = pd.DataFrame(sents)
+        frame.insert(0, "doc_id", doc_id)
+        words, _, starts, ends = tokenize(text, LEXICON)
+        sid = [next((r["sent_id"] for r in sents if r["start"] <= a < r["end"]), 0) for a in starts]
+        tokens.append(pd.DataFrame({"doc_id": doc_id, "sent_id": sid, "token": words, "start": starts, "end": ends}))
+        sentences.append(frame)
+    return pd.concat(sentences, ignore_index=True), pd.concat(tokens, ignore_index=True)
+
+
 def coded(sentence: str) -> pd.DataFrame:
-    sents = split(sentence)
-    frame = pd.DataFrame(sents)
-    frame.insert(0, "doc_id", "d")
-    words, _, starts, ends = tokenize(sentence, LEXICON)
-    sid = [next((r["sent_id"] for r in sents if r["start"] <= a < r["end"]), 0) for a in starts]
-    toks = pd.DataFrame({"doc_id": "d", "sent_id": sid, "token": words, "start": starts, "end": ends})
-    return extract_items(frame, toks, CODEBOOK, dictionary_pos(LEXICON))
+    return extract_items(*frames({"d": sentence}), CODEBOOK, dictionary_pos(LEXICON))
 
 
 def test_examples_are_verbatim_and_well_formed():

@@ -504,22 +504,36 @@ C1 = C2 = 0.05  # chosen by 5-fold cross-validation grouped by city on the devel
 MAX_ITERATIONS = 150
 
 
-def _words(text: str) -> list[str]:
+@lru_cache(maxsize=1)
+def _jieba():
     import jieba
 
     jieba.setLogLevel(60)
-    return jieba.lcut(text, HMM=True)
+    return jieba
 
 
-def train(texts: list[str], gold_lists: list[list[tuple[str, int, int]]], themes: list[str], path: Path | str) -> None:
+def _words(text: str) -> list[str]:
+    return _jieba().lcut(text, HMM=True)
+
+
+def train(
+    texts: list[str],
+    gold_lists: list[list[tuple[str, int, int]]],
+    themes: list[str],
+    path: Path | str,
+    features: list[list[dict]] | None = None,
+    c1: float = C1,
+    c2: float = C2,
+    max_iterations: int = MAX_ITERATIONS,
+) -> None:
     """Train one layer (BIO tags of ``themes``) on paragraphs ``texts`` and their gold (theme, start, end) spans, and
-    save the model to ``path``."""
+    save the model to ``path``; ``features`` are the paragraphs' :func:`para_features` when already computed."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
-    for t, g in zip(texts, gold_lists, strict=True):
-        trainer.append(para_features(t), bio_labels(len(t), g, themes))
-    trainer.set_params({"c1": C1, "c2": C2, "max_iterations": MAX_ITERATIONS, "feature.possible_transitions": True})
+    for k, (t, g) in enumerate(zip(texts, gold_lists, strict=True)):
+        trainer.append(features[k] if features is not None else para_features(t), bio_labels(len(t), g, themes))
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations, "feature.possible_transitions": True})
     trainer.train(str(path))
 
 
@@ -545,7 +559,9 @@ def measure_spans(text: str, path: Path | str) -> list[tuple[int, int]]:
     return out
 
 
-def _read_gold(paragraphs: str, spans: str) -> tuple[list[str], list[list[tuple[str, int, int]]]]:
+def read_gold(paragraphs: str, spans: str) -> tuple[list[str], list[str], list[list[tuple[str, int, int]]]]:
+    """(keys, texts, gold (theme, start, end) spans) of coded paragraphs: a paragraph file (para_key, text, …) and
+    its span file (para_key, theme, span, occurrence); a span not found in its paragraph is named on stderr."""
     import csv
 
     with open(paragraphs, encoding="utf-8", newline="") as f:
@@ -556,17 +572,19 @@ def _read_gold(paragraphs: str, spans: str) -> tuple[list[str], list[list[tuple[
     gold: dict[str, list[tuple[str, int, int]]] = {p["para_key"]: [] for p in paras}
     for r in rows:
         i = locate(text[r["para_key"]], r["span"], int(r["occurrence"] or 1))
-        if i is not None:
+        if i is None:
+            print(f"{spans}: {r['para_key']}: span not in its paragraph: {r['span']}", file=sys.stderr)
+        else:
             gold[r["para_key"]].append((r["theme"], i, i + len(r["span"])))
     keys = [p["para_key"] for p in paras]
-    return [text[k] for k in keys], [gold[k] for k in keys]
+    return keys, [text[k] for k in keys], [gold[k] for k in keys]
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 4 or argv[0] != "train":
         print(__doc__)
         return 2
-    texts, gold = _read_gold(argv[1], argv[2])
+    _, texts, gold = read_gold(argv[1], argv[2])
     train(texts, gold, MEASURE_LAYER, argv[3])
     print(f"trained on {len(texts)} paragraphs → {argv[3]}")
     return 0

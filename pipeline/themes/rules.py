@@ -1354,15 +1354,17 @@ SHARED_MECHANISM_HEAD = re.compile(r"(?:机制|体系|模式|制度|体制)$")
 
 
 def _shared_mechanism_head(clause: str) -> bool:
-    """``clause`` (verb + list) names one mechanism whose modifiers are listed with 、: every member after the
-    first is short (at most six characters before the head) and only the last one ends in a head."""
-    members = clause.rstrip("。；;，,").split("、")
-    if len(members) < 2 or not SHARED_MECHANISM_HEAD.search(members[-1]) or len(members[0]) > 12:
-        return False
-    head = SHARED_MECHANISM_HEAD.search(members[-1])
-    assert head is not None
-    return all(2 <= len(m) <= 6 and not SHARED_MECHANISM_HEAD.search(m) for m in members[1:-1]) and (
-        2 <= head.start() <= 8 and not any(c in "，,；;。" for c in clause[:-1])
+    """``clause`` (verb + list, no clause punctuation) names one mechanism whose modifiers are listed with 、: the
+    first member is short, so are the others (at most six characters before the head), and only the last one ends
+    in a head."""
+    *members, last = clause.split("、")
+    head = SHARED_MECHANISM_HEAD.search(last)
+    return (
+        bool(members)
+        and head is not None
+        and 2 <= head.start() <= 8
+        and len(members[0]) <= 12
+        and all(2 <= len(m) <= 6 and not SHARED_MECHANISM_HEAD.search(m) for m in members[1:])
     )
 
 
@@ -1560,8 +1562,6 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
     text = r.text
     for s, e in members:
         start, end, bare = _bare(text, s, e)
-        if NOT_IN_NAME.search(bare):
-            continue
         if QUOTED_SYSTEM.search(text[start:end]):
             yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
             continue

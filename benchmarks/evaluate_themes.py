@@ -78,9 +78,14 @@ def main() -> int:
     )
     ap.add_argument(
         "--measures",
-        choices=["rules", "crf", "auto"],
+        choices=["rules", "crf", "auto", "agreed"],
         default="rules",
         help="who cuts the measures (params.yaml themes.measures; default: rules)",
+    )
+    ap.add_argument(
+        "--measure-model",
+        type=Path,
+        help="the CRF for --measures crf|auto|agreed (params.yaml themes.measure_model; default: the shipped one)",
     )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -90,6 +95,8 @@ def main() -> int:
     from pipeline.themes.evaluate import evaluate_spans, gold_spans, locate_paragraphs, problem_clause_recall
 
     overrides = {"themes": {"measures": args.measures}}
+    if args.measure_model:
+        overrides["themes"]["measure_model"] = str(args.measure_model.resolve())
     if args.part == "seeds":
         from pipeline.themes.evaluate import locate_documents
 
@@ -136,7 +143,7 @@ def main() -> int:
     ).stdout.strip()
     print(
         f"# Theme items on the {args.part} part ({len(cities)} reports), {date.today()}, code {version}, "
-        f"measures by {args.measures}"
+        f"measures by {args.measures}" + (f" (model {args.measure_model})" if args.measure_model else "")
     )
     print(
         f"annotated paragraphs: {para_loc.para_start.notna().sum()} of {len(para_loc)} located, "

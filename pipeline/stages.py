@@ -269,9 +269,9 @@ def _chunks(ids: list[str], n_workers: int, most: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-# themes.measures: who cuts the measures (docs/themes.md): the rules, the CRF, or the CRF in the genre it was trained
-# on (government work reports) and the rules elsewhere
-MEASURE_SOURCES = ("rules", "crf", "auto")
+# themes.measures: who cuts the measures (docs/themes.md): the rules, the CRF, the CRF in the genre it was trained
+# on (government work reports) and the rules elsewhere, or in that genre the rules' measures the CRF confirms
+MEASURE_SOURCES = ("rules", "crf", "auto", "agreed")
 MODEL_GENRES = frozenset({"government_work_report"})
 
 
@@ -306,9 +306,10 @@ def themes(ctx: Context) -> dict:
 
     bar = tqdm(total=len(todo), desc="themes", unit="doc", disable=None if ctx.params["segment"]["progress"] else True)
     crf = str(ctx.resource("measure_model")) if p["measures"] != "rules" else None
-    genres = MODEL_GENRES if p["measures"] == "auto" else None
+    genres = MODEL_GENRES if p["measures"] in ("auto", "agreed") else None
     # the same for every chunk
-    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres)
+    agree = p["measures"] == "agreed"
+    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres, agree)
     work = parallel_map(
         code_documents,
         ((str(ctx.out), chunk, *how) for chunk in _chunks(todo, workers, batch)),

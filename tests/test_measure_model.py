@@ -1,5 +1,5 @@
-"""The learned measure model (themes.measures: crf or auto): trained on the development part only, applied to the
-genre it was trained on, leaving carriers, mechanisms and problems to the rules."""
+"""The learned measure model (themes.measures: crf, auto or agreed): trained on the development part only,
+applied to the genre it was trained on, leaving carriers, mechanisms and problems to the rules."""
 
 from __future__ import annotations
 
@@ -56,12 +56,40 @@ def test_measures_by_the_model_in_work_reports_and_by_the_rules_elsewhere(seed_t
     assert measures[measures.doc_id == "report"].action.notna().mean() > 0.5
 
 
+def test_agreed_measures_are_the_rules_measures_the_model_confirms(seed_text):
+    report = need_shared("cities-2024", "txt") / "淮安.txt"
+    lines = report.read_text(encoding="utf-8").splitlines()
+    texts = {"report": "\n".join(ln for ln in lines if len(ln) > 150)[:6000], "essay": seed_text["harbin"]}
+    sentences, tokens = frames(texts)
+    codebook, tags = load_codebook(RESOURCES / "codebook.yaml"), dictionary_pos(LEXICON)
+    genres = {"report": "government_work_report", "essay": "research_report"}
+    model, work = str(MODEL), {"government_work_report"}
+    rules = extract_items(sentences, tokens, codebook, tags, genres)
+    by_model = extract_items(sentences, tokens, codebook, tags, genres, model, work)
+    agreed = extract_items(sentences, tokens, codebook, tags, genres, model, work, agree=True)
+    key = ["doc_id", "theme", "item", "item_start", "item_end", "method"]
+
+    def spans(items, doc):
+        m = items[(items.theme == "measure") & (items.doc_id == doc)]
+        return {tuple(r) for r in m[key].itertuples(index=False)}
+
+    kept, ruled, found = spans(agreed, "report"), spans(rules, "report"), spans(by_model, "report")
+    assert kept < ruled  # the rules' own measures, the unconfirmed ones left out
+    assert all(any(f[3] < k[4] and k[3] < f[4] for f in found) for k in kept)  # each overlaps a model measure
+    assert not any(any(f[3] < r[4] and r[3] < f[4] for f in found) for r in ruled - kept)
+    assert spans(agreed, "essay") == spans(rules, "essay")  # outside work reports the rules decide alone
+    others = agreed[agreed.theme != "measure"][key].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others, rules[rules.theme != "measure"][key].reset_index(drop=True))
+
+
 def test_an_unknown_measure_source_is_named(tmp_path):
     corpus = tmp_path / "corpus" / "raw"
     corpus.mkdir(parents=True)
     shutil.copy(CORPUS / "raw" / f"{SEEDS['harbin']}.txt", corpus)
     params = load_params(overrides={"themes": {"measures": "neural"}})
-    with pytest.raises(ParamError, match=r"unknown themes.measures 'neural' \(choose one of: rules, crf, auto\)"):
+    with pytest.raises(
+        ParamError, match=r"unknown themes.measures 'neural' \(choose one of: rules, crf, auto, agreed\)"
+    ):
         run(corpus.parent, tmp_path / "out", params, use_manifest=False)
     # what the stages before wrote stays whole
     assert catalog.read_artifact(tmp_path / "out", "tokens") is not None

@@ -433,3 +433,24 @@ def test_the_headline_targets_do_not_swallow_a_plan_whose_line_breaks_were_lost(
     found = {i for _, i, _ in items("action", text)}
     assert "加强农业面源污染防治" in found
     assert not any("新增就业" in i or "粮食产量" in i for i in found)  # the targets themselves are outcomes
+
+
+def test_a_plan_action_that_repeats_a_review_action_is_a_measure_of_its_own():
+    # cities-2024/txt/滁州.txt (a development report): a sentence of the review and one of the plan, verbatim
+    review = "新增保障性租赁住房1.6万套、改造老旧小区139个，城镇老旧小区改造、棚户区改造工作获国务院督查激励。"
+    plan = "完成城市更新示范片区项目建设，改造老旧小区67个，新增保障性租赁住房1.1万套，努力打造城市更新“滁州样板”。"
+    found = extracted(review + "\n" + plan)
+    assert {("measure", "改造老旧小区67个"), ("measure", "新增保障性租赁住房1.1万套")} <= found
+    assert {("measure", "改造老旧小区139个"), ("measure", "新增保障性租赁住房1.6万套")} <= found
+    # a practice stays once per document: the carrier named twice is one row
+    twice = extracted("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
+    assert ("carrier", "城市更新行动") in twice
+    doc = document("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
+    sents = pd.DataFrame([r._asdict() for r in doc.rows]).drop(columns="Index")
+    toks = pd.DataFrame(
+        [(doc.doc_id, sid, w, a, b) for sid, ws in doc.tokens.items() for w, a, b in ws],
+        columns=["doc_id", "sent_id", "token", "start", "end"],
+    )
+    got = extract_items(sents, toks, CODEBOOK, doc.tags)
+    assert (got.theme == "carrier").sum() == 1
+    assert (got["item"] == "实施城市更新行动").sum() == 2  # the same action stated twice: two statements

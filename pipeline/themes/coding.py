@@ -67,6 +67,7 @@ def code_documents(
     labelled: AbstractSet[str],
     measure_model: str | None = None,
     model_genres: AbstractSet[str] | None = None,
+    agree: bool = False,
 ) -> list[tuple[str, object]]:
     """[(doc_id, items as an Arrow table)] for ``doc_ids`` (sorted), read from the tables in ``out_dir``."""
     import pyarrow.compute as pc
@@ -79,7 +80,9 @@ def code_documents(
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
     docs = catalog.read_artifact_rows(out_dir, "documents", doc_ids, columns=["doc_id", "genre"])
     genres = {d: g for d, g in zip(docs["doc_id"].tolist(), docs["genre"].tolist(), strict=True) if isinstance(g, str)}
-    items = extract_items(sentences, tokens, codebook, dictionary_pos(lexicon), genres, measure_model, model_genres)
+    items = extract_items(
+        sentences, tokens, codebook, dictionary_pos(lexicon), genres, measure_model, model_genres, agree
+    )
     items = add_model_items(items, sentences, model, codebook, threshold, labelled)
     whole = to_arrow(items.reset_index(drop=True))
     # each document's own compact table (a filter copies; a slice would carry the whole chunk's buffers with it

@@ -192,6 +192,16 @@ NAME_OPENER = re.compile(
     r"^(?:[和与及并同]|[\d.]+[万亿千百]?(?:亩|公顷|平方公里|公里|千米|个|家|项|所|座|条|批|处))(?=[\u4e00-\u9fff“])"
 )
 LIST_CLOSE = re.compile(r"[，,]?等等$")
+# verbs that never modify a generic head like an adjective (创新工作机制 is a kind; 建立长效机制 names none)
+PLAIN_VERBS = frozenset(
+    {"建立", "健全", "完善", "落实", "重塑", "构建", "推行", "实行", "执行", "形成", "深化", "建立健全"}
+)
+TOTAL_AFTER = re.compile(r"[、，,](?:累计|总计|共计)[^、，,]{1,14}$")
+# a ranking claimed after an action's quantity (…12万亩、历年最多; …、居全省第一)
+RANK_AFTER = re.compile(
+    r"[、，,](?:居|位居|创)?(?:全国|全省|全市|全区|全州|历年|历史|同类城市)[\u4e00-\u9fff]{0,4}?"
+    r"(?:最多|最高|最大|最好|最快|第[一二三]|首位|前列|之最|新高)$"
+)
 
 
 @lru_cache(maxsize=16_384)  # several rules find the same phrase in a sentence, and phrases recur across a document
@@ -207,6 +217,8 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
     s = conj.sub("", s) if len(conj.sub("", s)) >= 4 else s
     if theme == "measure":
         s = FOOTNOTE.sub("", s)  # 实施“酒城人才聚集行动”[9]: a footnote marker is no part of the item (protocol B9)
+        s = RANK_AFTER.sub("", s)  # 改造老旧小区1053万平方米、全省最多: the ranking is a claim, not the action
+        s = TOTAL_AFTER.sub("", s)  # 新建高标准农田42.3万亩、累计达399万亩: the running total is a statistic
     if theme == "problem":
         s = LIST_CLOSE.sub("", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
@@ -216,8 +228,13 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
             s = PLACE_BEFORE_QUOTE.sub("", s)
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
             stripped = verbs.sub("", s)
-            if len(stripped) >= 3 and stripped not in generic and not stripped.startswith(("者", "人", "员")):
-                s = stripped  # not 执行者行动 → 者行动
+            # not 执行者行动 → 者行动; 建立健全长效机制 → 长效机制, which says nothing (an item of no name is dropped)
+            if (
+                len(stripped) >= 3
+                and not stripped.startswith(("者", "人", "员"))
+                and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
+            ):
+                s = stripped
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
@@ -262,8 +279,9 @@ def _noun_phrases(
 ):
     """(start, end) of noun phrases ending in a suffix: the suffix token, or a token
     ending with it, extended leftwards over nominal tokens."""
+    last = _last_chars(suffixes)
     for k, (_, _, b) in enumerate(tokens):
-        head = _head(tokens, k, suffixes)
+        head = _head(tokens, k, suffixes, last)
         if head is None:
             continue
         start, j = head
@@ -388,10 +406,13 @@ NAME_HEADS = (
 )
 
 
-def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
+def _head(tokens, k: int, suffixes, last: frozenset[str] | None = None) -> tuple[int, int] | None:
     """(start, index of the token before it) of the suffix ending with token ``k``: the token itself, or a
-    suffix of two tokens (试点|城市, 攻坚|年); None when no suffix ends there."""
+    suffix of two tokens (试点|城市, 攻坚|年); None when no suffix ends there.  ``last``: the last characters of
+    the suffixes (:func:`_last_chars`), a quick refusal of most tokens."""
     tok, a, _ = tokens[k]
+    if last is not None and tok[-1:] not in last:
+        return None
     if tok.endswith(suffixes):
         return a, k - 1
     if k > 0 and tokens[k - 1][2] == a:
@@ -405,6 +426,11 @@ def _head(tokens, k: int, suffixes) -> tuple[int, int] | None:
 def _long_words(words: tuple[str, ...]) -> tuple[str, ...]:
     """The words of five characters or more (a generic phrase an item may not end with)."""
     return tuple(w for w in words if len(w) >= 5 and not w.endswith("委员会"))  # a named committee is no generic
+
+
+@lru_cache(maxsize=64)
+def _last_chars(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w[-1] for w in words if w)
 
 
 @lru_cache(maxsize=64)
@@ -591,7 +617,8 @@ class Document:
             or phrase.endswith(_long_words(tuple(generic)))
             or COUNTED_GENERIC.fullmatch(phrase)
             or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
-            or (theme == "mechanism" and (phrase.endswith("体制机制") or text.startswith("体制改革", b - 2)))
+            # 深化…体制改革, 农村宅基地制度改革: an area of reform, not a mechanism (protocol §10.29, §10.50)
+            or (theme == "mechanism" and (phrase.endswith("体制机制") or REFORMED.match(text, b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
             or (theme in ("mechanism", "carrier") and re.fullmatch(r"以[^，。；的]{1,20}为[^的]*", phrase))
         ):  # 以人民为中心, 以县城为载体: a frame, not a name
@@ -675,11 +702,13 @@ def extract_items(
     genres: dict[str, str] | None = None,
     measure_model: str | None = None,
     model_genres: AbstractSet[str] | None = None,
+    agree: bool = False,
 ):
     """Items of every document by the codebook's rules (see module docstring); a DataFrame with
     ITEM_COLUMNS, ``score`` empty.  ``genres`` (doc_id → genre) lets the rules read each genre its own way.
     With ``measure_model`` (the path of a CRF, :mod:`pipeline.themes.crf`) the measures are the model's, not the
-    rules', in the documents of ``model_genres`` (None: in every document)."""
+    rules', in the documents of ``model_genres`` (None: in every document); with ``agree`` they are the rules'
+    measures that a model measure overlaps (fewer, surer measures)."""
     import pandas as pd
 
     rows: list[dict] = []
@@ -697,15 +726,28 @@ def extract_items(
         )
         doc.genre = (genres or {}).get(doc_id)
         model = measure_model if model_genres is None or doc.genre in model_genres else None
+        mine: list[dict] = []
         for name in codebook.rules:
             func = RULES[name].func
-            if func is not None:  # with a measure model the rules' measures are left out; their actions still
-                # lead to the carriers and mechanisms they name
-                rows += [r for r in func(doc) if r is not None and not (model and r["theme"] == "measure")]
+            if func is not None:
+                mine += [r for r in func(doc) if r is not None]
         if model and "measure" in codebook.themes:
-            rows += [row for row in crf_measures(doc, model) if row is not None]
+            found = [row for row in crf_measures(doc, model) if row is not None]
+            if agree:  # the rules' measures the model confirms
+                mine = [r for r in mine if r["theme"] != "measure" or _overlaps_any(r, found)]
+            else:  # the model's measures; the rules' actions still led to the carriers and mechanisms they name
+                mine = [r for r in mine if r["theme"] != "measure"] + found
+        rows += mine
     items = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c not in ("canonical", "score")])
     return finish_items(items, codebook)
+
+
+def _overlaps_any(item: dict, others: list[dict]) -> bool:
+    """Whether ``item`` shares a character of its document with one of ``others``."""
+    a, b = item["item_start"], item["item_end"]
+    return a is not None and any(
+        o["item_start"] is not None and o["item_start"] < b and a < o["item_end"] for o in others
+    )
 
 
 def crf_measures(doc: Document, model: str) -> Iterator[dict | None]:
@@ -1337,10 +1379,27 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
     if SHARED_LIST_END.search(text, a, b) and not DIGIT.search(text, a, b):
         return [(a, b)]  # 处置中小金融机构、非法集资等涉众型风险: a list closed by 等 or a count shares its head
     for k in range(a, b):
-        # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it
+        if text[k] != "、":
+            continue
+        nxt = text.find("、", k + 1, b)
+        member = text[k + 1 : nxt if nxt >= 0 else b]
+        # 组织、指导、督促、检查…: verbs sharing one object stay one action; a cut needs an object before it, and
+        # one after it (开工…项目500个、竣工300个: the second verb counts the same projects)
+        start = _action_start(text[k + 1 : b], codebook, subject=False)
         if (
-            text[k] == "、"
-            and _action_start(text[k + 1 : b], codebook, subject=False) is not None
+            start is not None
+            and _verb_and_object(text[cuts[-1] : k], codebook)
+            and not QUANTITY.fullmatch(member[start[1] + len(start[2]) :])
+        ):
+            cuts.append(k + 1)
+            continue
+        # 开工改造老旧小区477个、既有住宅加装电梯455台: a member with its own subject, verb and quantity after an
+        # action with its quantity is an action of its own
+        verbs = _action_verbs(codebook)
+        if (
+            QUANTITY.search(text, cuts[-1], k)
+            and QUANTITY.search(member)
+            and any(_longest_in(member, j, verbs) for j in range(2, min(7, len(member) - 3)))
             and _verb_and_object(text[cuts[-1] : k], codebook)
         ):
             cuts.append(k + 1)
@@ -1396,11 +1455,13 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         if t.suffixes and n in ("mechanism", "carrier")
     ]
     all_suffixes = tuple(x for _, sfx in suffixes for x in sfx)
+    mechanism_heads = next((sfx for n, sfx in suffixes if n == "mechanism"), ())
     verbs = (
         tuple(sorted(codebook.themes["measure"].action_verbs, key=len, reverse=True))
         if "measure" in codebook.themes
         else ()
     )
+    verbs_from = _by_first_char(verbs)
     for r, a, b, verb, obj in doc.actions:
         text = r.text
         o0 = b - len(obj) if obj and text[:b].endswith(obj) else a + len(verb)
@@ -1417,13 +1478,15 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             (
                 (k, end)
                 for k in range(o0 + 2, b - 2)
-                if text.startswith(verbs, k)
+                if text.startswith(verbs_from.get(text[k], ()), k)
                 and text[o0:k].endswith(all_suffixes)
-                and (end := k + len(next(v for v in verbs if text.startswith(v, k))))
+                and (end := k + len(next(v for v in verbs_from[text[k]] if text.startswith(v, k))))
                 # …医疗集团建设试点: a verb right before a programme's head names the programme, it begins nothing
                 and not PROGRAMME_HEAD.match(text, end)
                 # 专班推进、联挂服务…机制: a verb that closes a list member is part of the member
                 and not text.startswith("、", end)
+                # …科创带建设运作机制: 建设 names the work the mechanism governs, it begins nothing
+                and not (text.startswith("建设", k) and text[o0:b].endswith(mechanism_heads))
             ),
             None,
         )
@@ -1565,6 +1628,9 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
         if QUOTED_SYSTEM.search(text[start:end]):
             yield doc.item(r, "mechanism", start, end, "named_object")  # 工业“赛马制”: a quoted …制 (protocol §4)
             continue
+        if QUOTED_CAMPAIGN.fullmatch(text, start, end):
+            yield doc.item(r, "carrier", start, end, "named_object")  # 开展“两拖欠”专项整治 (protocol no. 49)
+            continue
         for theme, sfx in suffixes:
             ends = [x for x in sfx if bare.endswith(x)] if bare.endswith(sfx) else []
             if ends and theme == "carrier" and designated(text[:start], bare):
@@ -1574,6 +1640,10 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
                 break
 
 
+# a system reformed: what ends at b - 2 (…制度|改革, …体制|改革) is an area of reform
+REFORMED = re.compile(r"(?:制度|体制|机制)改革|[\u4e00-\u9fff]{2}[和与及、][\u4e00-\u9fff]{1,10}?(?:制度|体制)改革")
+# a campaign named in quotes: “政府工作落实年”活动, “九查九改”干部作风整顿活动, “两拖欠”专项整治 (not …等活动, a kind)
+QUOTED_CAMPAIGN = re.compile(r"“[^“”]{2,16}”(?:(?![等和及与])[\u4e00-\u9fff]){0,8}?(?:活动|专项整治|主题年)")
 QUOTED_SYSTEM = re.compile(r"“[^“”]{1,10}[^体机控编限抑管节]制”$")
 
 
@@ -1656,10 +1726,15 @@ def finish_items(items, codebook: Codebook):
     ]
     items = items[~pd.Series(inside, index=items.index)]
     items = items.sort_values(["doc_id", "_rank", "start"], kind="stable")
-    items = items.drop_duplicates(["doc_id", "theme", "canonical"], keep="first")
+    # a practice (carrier, mechanism, problem) is listed once per document, at its first mention; a measure once per
+    # sentence: the plan's 改造老旧小区67个 is another action than the review's 改造老旧小区139个 (protocol §6)
+    once = items["sent_id"].where(items["theme"] == "measure", -1)
+    items = items.assign(_once=once).drop_duplicates(["doc_id", "theme", "canonical", "_once"], keep="first")
     if "score" not in items:
         items["score"] = None
-    items = items.drop(columns=["_rank", "_prec"]).sort_values(["doc_id", "start", "theme", "item"], kind="stable")
+    items = items.drop(columns=["_rank", "_prec", "_once"]).sort_values(
+        ["doc_id", "start", "theme", "item"], kind="stable"
+    )
     items["item_start"] = items["item_start"].astype("Int64")
     items["item_end"] = items["item_end"].astype("Int64")
     return items[ITEM_COLUMNS].reset_index(drop=True)

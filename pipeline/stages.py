@@ -309,7 +309,9 @@ def themes(ctx: Context) -> dict:
     genres = MODEL_GENRES if p["measures"] in ("auto", "agreed") else None
     # the same for every chunk
     agree = p["measures"] == "agreed"
-    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres, agree)
+    # the gazetteer's place names tell a park's own name (None: the national table shipped by cpca)
+    gazetteer = str(resource_files("gazetteer", ctx.params)[0]) if ctx.params["places"]["gazetteer"] else None
+    how = (codebook, str(lexicon), model, float(p["model_threshold"]), set(labels.key), crf, genres, agree, gazetteer)
     work = parallel_map(
         code_documents,
         ((str(ctx.out), chunk, *how) for chunk in _chunks(todo, workers, batch)),
@@ -427,8 +429,8 @@ STAGES = [
         summary=_themes_line,
         inputs=("documents", "sentences", "tokens"),
         outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
-        params=("themes", "seed", "batch_documents"),
-        resources=("codebook", "userdict", "labels", "measure_model"),
+        params=("themes", "seed", "batch_documents", "places"),
+        resources=("codebook", "userdict", "labels", "measure_model", "gazetteer"),
         code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
         packages=("scikit-learn", "jieba", "rjieba", "python-crfsuite"),
     ),

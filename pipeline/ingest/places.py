@@ -187,6 +187,22 @@ class Gazetteer:
 
 
 @lru_cache(maxsize=4)
+def place_words(path: str | None) -> frozenset[str]:
+    """Every way the gazetteer's places are written (青岛市, 青岛), and each county's or district's name without its
+    level (天柱县 → 天柱, 六枝特区 → 六枝): what tells a name of its own inside a park's or zone's name."""
+    gaz = load_gazetteer(path, None)
+    words = set(gaz.by_surface)
+    for p in gaz.places.values():
+        m = COUNTY_LEVEL.match(p.name)
+        if m:
+            words.add(m.group(1))
+    return frozenset(words)
+
+
+COUNTY_LEVEL = re.compile(r"^(.{2,}?)(?:特区|林区|自治县|自治旗|县|区|市|旗)$")
+
+
+@lru_cache(maxsize=4)
 def load_gazetteer(path: str | None, block_file: str | None) -> Gazetteer:
     phrases = []
     if block_file and Path(block_file).exists():

@@ -68,11 +68,13 @@ def code_documents(
     measure_model: str | None = None,
     model_genres: AbstractSet[str] | None = None,
     agree: bool = False,
+    gazetteer: str | None = None,
 ) -> list[tuple[str, object]]:
     """[(doc_id, items as an Arrow table)] for ``doc_ids`` (sorted), read from the tables in ``out_dir``."""
     import pyarrow.compute as pc
 
     from .. import catalog
+    from ..ingest.places import place_words
     from .rules import add_model_items, dictionary_pos, extract_items
 
     codebook = _one_per_process(codebook)
@@ -80,9 +82,8 @@ def code_documents(
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
     docs = catalog.read_artifact_rows(out_dir, "documents", doc_ids, columns=["doc_id", "genre"])
     genres = {d: g for d, g in zip(docs["doc_id"].tolist(), docs["genre"].tolist(), strict=True) if isinstance(g, str)}
-    items = extract_items(
-        sentences, tokens, codebook, dictionary_pos(lexicon), genres, measure_model, model_genres, agree
-    )
+    tags, places = dictionary_pos(lexicon), place_words(gazetteer)
+    items = extract_items(sentences, tokens, codebook, tags, genres, measure_model, model_genres, agree, places)
     items = add_model_items(items, sentences, model, codebook, threshold, labelled)
     whole = to_arrow(items.reset_index(drop=True))
     # each document's own compact table (a filter copies; a slice would carry the whole chunk's buffers with it

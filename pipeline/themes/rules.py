@@ -358,6 +358,16 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
                 start, j = tokens[o - 1][1], o - 2
                 continue
             break
+        if (
+            w == "建设"
+            and wb == start
+            and tokens[k][0].endswith(PILOT_HEADS)
+            and j > 0
+            and tokens[j - 1][2] == wa
+            and _nominal(tokens[j - 1][0], tags, phrases)
+        ):
+            start, j = wa, j - 1  # 县城新型城镇化建设试点: the work a pilot (PILOT_HEADS) is named by (§10.52)
+            continue
         if wb != start or w in phrases.stop_words or not NAME_WORD.fullmatch(w) or ENUM_WORD.fullmatch(w):
             break
         if (
@@ -374,6 +384,10 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
     return start, j
 
 
+# parks and zones: a carrier only with a name of its own (protocol §10.22); the tags of words that make one
+PARK_HEADS = ("园区", "开发区", "高新区", "经开区", "自贸区")
+PROPER_TAGS = frozenset(("ns", "nr", "nz", "nt", "nrt", "nrfg", "eng", "j"))
+PLACE_WORD = re.compile(r"(?![省市县区乡镇村]+$)[\u4e00-\u9fff]{1,3}[城州县镇乡山江河湖港湾岛]")
 ADMIN_UNITS = frozenset(("乡镇", "街道", "村", "社区", "县", "区", "市", "镇", "乡", "县区", "县市区", "村居", "园区"))
 # time words that modify a name as adjectives do (国家现代农业产业科技创新中心, 国家未来产业先导区)
 ERA_WORDS = frozenset(("现代", "当代", "未来"))
@@ -523,8 +537,18 @@ GENERIC_MODIFIER = re.compile(
 )
 
 # verbs that never stand inside a carrier's or mechanism's name: what follows them is the name
-INNER_ACTION = re.compile(r"(?:开展|探索|争创|联建|鼓励|引导|承担|承办|牵头)的?")
+INNER_ACTION = re.compile(r"(?:开展|探索|争创|联建|鼓励|引导|承担|承办|牵头|申报|申建|用足|打响)的?")
 DESCRIBED = re.compile(r"[的、]")
+
+
+def _excluded_head(phrase: str, theme) -> bool:
+    """``phrase`` ends in one of the theme's excluded heads (a venue, a building, a statutory body) and in none of its
+    suffixes that is longer: the longest head decides (保税物流中心, a bonded zone, is a carrier; 物流中心 is not)."""
+    excluded = [h for h in theme.excluded_heads if phrase.endswith(h)]
+    if not excluded:
+        return False
+    longest = max(map(len, excluded))
+    return not any(phrase.endswith(x) and len(x) > longest for x in theme.suffixes)
 
 
 def _after_inner_action(name: str) -> str:
@@ -576,6 +600,7 @@ class Document:
     which sentences stand in a problem passage, and which the enumeration rule has coded."""
 
     genre: str | None = None  # the document's genre, when known
+    places: AbstractSet[str] = frozenset()  # the gazetteer's place names (:func:`pipeline.ingest.places.place_words`)
 
     def __init__(
         self, doc_id: str, sentences, tokens: list[tuple[int, str, int, int]], codebook: Codebook, tags: dict[str, str]
@@ -589,6 +614,26 @@ class Document:
             _, words, starts, ends = zip(*run, strict=True)
             self.tokens.setdefault(int(sid), []).extend(zip(words, map(int, starts), map(int, ends), strict=True))
         self.problem = codebook.themes.get("problem")
+
+    def _names_itself(self, r, at: int, phrase: str) -> bool:
+        """Whether ``phrase`` (at ``r.text[at:]``) holds a name of its own before its head: a place or another
+        proper name (a word the dictionary tags ns, nr, nz, nt or does not know), Latin letters or digits, or a
+        quoted part (夷陵经济开发区, 中科创源人工智能产业园, “飞地”园区), not only words for kinds (绿色工业园区)."""
+        if at < 0 or "“" in phrase or re.search(r"[A-Za-z0-9０-９]", phrase):
+            return True
+        lo, hi = int(r.start) + at, int(r.start) + at + len(phrase)
+        head = max((h for h in PARK_HEADS if phrase.endswith(h)), key=len, default="")
+        before = phrase[: len(phrase) - len(head)]
+        if any(before[i : i + n] in self.places for n in (2, 3, 4) for i in range(len(before) - n + 1)):
+            return True  # 合肥经开区, 天柱工业园区: a place of the gazetteer
+        words = [w for w, wa, wb in self.tokens.get(int(r.sent_id), []) if lo <= wa < hi - len(head) and wb <= hi]
+        return any(
+            self.tags.get(w) in PROPER_TAGS
+            or (w not in self.tags and len(w) > 1)  # a word the dictionary does not know: mostly a name (肥西经开区)
+            or (self.tags.get(w) == "m" and not NUMERAL.fullmatch(w))  # 六枝: a place, not a numeral
+            or PLACE_WORD.fullmatch(w) is not None  # 水城, 龙港: a word that ends like a place's name
+            for w in words
+        )
 
     def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:
         """The row of an item found at ``text[a:b]`` of sentence ``r``, trimmed; None when it says nothing."""
@@ -611,12 +656,19 @@ class Document:
                 return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
             if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
                 return None  # 冶源水库增容工程, 城际架梁工程: a construction work, not a programme (§10.22, §10.34)
+            # 省级生态工业园区, 教育园区, 市县开发区: a kind of park, no name of its own (protocol §10.22, §10.53)
+            if (
+                theme == "carrier"
+                and phrase.endswith(PARK_HEADS)
+                and not self._names_itself(r, text.find(phrase, a), phrase)
+            ):
+                return None
         if (
             len(phrase) < 2
             or phrase in generic
             or phrase.endswith(_long_words(tuple(generic)))
             or COUNTED_GENERIC.fullmatch(phrase)
-            or phrase.endswith(tuple(self.codebook.themes[theme].excluded_heads))
+            or _excluded_head(phrase, self.codebook.themes[theme])
             # 深化…体制改革, 农村宅基地制度改革: an area of reform, not a mechanism (protocol §10.29, §10.50)
             or (theme == "mechanism" and (phrase.endswith("体制机制") or REFORMED.match(text, b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
@@ -703,13 +755,19 @@ def extract_items(
     measure_model: str | None = None,
     model_genres: AbstractSet[str] | None = None,
     agree: bool = False,
+    places: AbstractSet[str] | None = None,
 ):
     """Items of every document by the codebook's rules (see module docstring); a DataFrame with
     ITEM_COLUMNS, ``score`` empty.  ``genres`` (doc_id → genre) lets the rules read each genre its own way.
     With ``measure_model`` (the path of a CRF, :mod:`pipeline.themes.crf`) the measures are the model's, not the
     rules', in the documents of ``model_genres`` (None: in every document); with ``agree`` they are the rules'
-    measures that a model measure overlaps (fewer, surer measures)."""
+    measures that a model measure overlaps (fewer, surer measures).  ``places``: the place names that give a park
+    a name of its own (None: those of the national gazetteer)."""
     import pandas as pd
+
+    from ..ingest.places import place_words
+
+    place_names = place_words(None) if places is None else places
 
     rows: list[dict] = []
     toks_by_doc = {d: g for d, g in tokens.groupby("doc_id", sort=False)} if len(tokens) else {}
@@ -725,6 +783,7 @@ def extract_items(
             tags,
         )
         doc.genre = (genres or {}).get(doc_id)
+        doc.places = place_names
         model = measure_model if model_genres is None or doc.genre in model_genres else None
         mine: list[dict] = []
         for name in codebook.rules:

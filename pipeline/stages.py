@@ -431,7 +431,7 @@ STAGES = [
         outputs=("themes", "theme_items", "theme_matrix", "classifier_metrics"),
         params=("themes", "seed", "batch_documents", "places"),
         resources=("codebook", "userdict", "labels", "measure_model", "gazetteer"),
-        code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens"),
+        code=("pipeline.themes", "pipeline.text", "pipeline.segment.tokens", "pipeline.ingest.places"),
         packages=("scikit-learn", "jieba", "rjieba", "python-crfsuite"),
     ),
 ]

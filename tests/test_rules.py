@@ -107,15 +107,20 @@ def test_rules_switched_off_in_the_codebook_do_not_run():
         parse_codebook(data, "test")
 
 
-def extracted(text: str) -> set[tuple[str, str]]:
-    """(theme, item) of every item the codebook's rules keep for ``text`` (after nesting and precedence)."""
+def extracted_items(text: str) -> pd.DataFrame:
+    """Every item the codebook's rules keep for ``text`` (after nesting and precedence), one row each."""
     doc = document(text)
     sents = pd.DataFrame([r._asdict() for r in doc.rows]).drop(columns="Index")
     toks = pd.DataFrame(
         [(doc.doc_id, sid, w, a, b) for sid, ws in doc.tokens.items() for w, a, b in ws],
         columns=["doc_id", "sent_id", "token", "start", "end"],
     )
-    got = extract_items(sents, toks, CODEBOOK, doc.tags)
+    return extract_items(sents, toks, CODEBOOK, doc.tags)
+
+
+def extracted(text: str) -> set[tuple[str, str]]:
+    """(theme, item) of every item the codebook's rules keep for ``text``."""
+    got = extracted_items(text)
     return set(zip(got.theme, got["item"], strict=True))
 
 
@@ -445,12 +450,6 @@ def test_a_plan_action_that_repeats_a_review_action_is_a_measure_of_its_own():
     # a practice stays once per document: the carrier named twice is one row
     twice = extracted("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
     assert ("carrier", "城市更新行动") in twice
-    doc = document("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
-    sents = pd.DataFrame([r._asdict() for r in doc.rows]).drop(columns="Index")
-    toks = pd.DataFrame(
-        [(doc.doc_id, sid, w, a, b) for sid, ws in doc.tokens.items() for w, a, b in ws],
-        columns=["doc_id", "sent_id", "token", "start", "end"],
-    )
-    got = extract_items(sents, toks, CODEBOOK, doc.tags)
+    got = extracted_items("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
     assert (got.theme == "carrier").sum() == 1
     assert (got["item"] == "实施城市更新行动").sum() == 2  # the same action stated twice: two statements

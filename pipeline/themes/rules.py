@@ -1437,6 +1437,7 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
         return [(a, b)]  # 完善监测预警、灾害防御、协调联动、抢险救援机制: one arrangement, not four actions
     if SHARED_LIST_END.search(text, a, b) and not DIGIT.search(text, a, b):
         return [(a, b)]  # 处置中小金融机构、非法集资等涉众型风险: a list closed by 等 or a count shares its head
+    verbs = _action_verbs(codebook)
     for k in range(a, b):
         if text[k] != "、":
             continue
@@ -1454,7 +1455,6 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
             continue
         # 开工改造老旧小区477个、既有住宅加装电梯455台: a member with its own subject, verb and quantity after an
         # action with its quantity is an action of its own
-        verbs = _action_verbs(codebook)
         if (
             QUANTITY.search(text, cuts[-1], k)
             and QUANTITY.search(member)

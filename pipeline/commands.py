@@ -105,6 +105,7 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None, lang: s
     from .compare import practice_matrix
     from .report.export import build_latex, build_qdpx, build_workbook, pack_qdpx
     from .report.html import build_report
+    from .themes.tables import practices
 
     what = list(what or EXPORTS)
     unknown = [w for w in what if w not in EXPORTS + ("all",)]
@@ -126,7 +127,7 @@ def stage_export(out: Path, params: dict, what: list[str] | None = None, lang: s
         table = pd.read_csv(catalog.artifact_path(out, "theme_items"), encoding="utf-8-sig")
         matrix = pd.read_csv(catalog.artifact_path(out, "theme_matrix"), encoding="utf-8-sig")
     if "xlsx" in what:
-        practice = practice_matrix(items, documents, list(codebook.themes), top_n=10)
+        practice = practice_matrix(practices(items), documents, list(codebook.themes), top_n=10)
         quality_path = catalog.artifact_path(out, "quality_report")
         quality = pd.read_csv(quality_path, encoding="utf-8-sig", dtype=str) if quality_path.exists() else None
         catalog.write_bytes(

@@ -10,6 +10,7 @@ from pipeline.segment.structure import sentences as split
 from pipeline.segment.tokens import tokenize
 from pipeline.themes.codebook import CodebookError, load_codebook, parse_codebook
 from pipeline.themes.rules import RULES, Document, dictionary_pos, extract_items, method_rank
+from pipeline.themes.tables import item_counts
 
 CODEBOOK = load_codebook(RESOURCES / "codebook.yaml")
 LEXICON = str(RESOURCES / "userdict.txt")
@@ -447,9 +448,13 @@ def test_a_plan_action_that_repeats_a_review_action_is_a_measure_of_its_own():
     found = extracted(review + "\n" + plan)
     assert {("measure", "改造老旧小区67个"), ("measure", "新增保障性租赁住房1.1万套")} <= found
     assert {("measure", "改造老旧小区139个"), ("measure", "新增保障性租赁住房1.6万套")} <= found
-    # a practice stays once per document: the carrier named twice is one row
+    # a practice named twice is two items, the later one a repeat that the tables counting practices leave out
     twice = extracted("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
     assert ("carrier", "城市更新行动") in twice
     got = extracted_items("实施城市更新行动，改造老旧小区67个。\n深入实施城市更新行动。")
-    assert (got.theme == "carrier").sum() == 1
+    carriers = got[got.theme == "carrier"].sort_values("start")
+    assert carriers["item"].tolist() == ["城市更新行动", "城市更新行动"]
+    assert carriers["repeat"].tolist() == [False, True]
+    assert not got[got.theme == "measure"]["repeat"].any()
+    assert item_counts(got).set_index("theme").n.to_dict() == {"carrier": 1, "measure": 3}
     assert (got["item"] == "实施城市更新行动").sum() == 2  # the same action stated twice: two statements

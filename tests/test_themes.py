@@ -70,10 +70,11 @@ def test_items_point_at_their_evidence(seed_items):
         if not pd.isna(r.item_start):
             assert text[r.doc_id][int(r.item_start) : int(r.item_end)] == r.item
     assert items.item_start.notna().mean() > 0.95
-    # a practice once per document, a measure once per sentence (protocol §10.51)
-    practices, measures = items[items.theme != "measure"], items[items.theme == "measure"]
-    assert not practices.duplicated(["doc_id", "theme", "canonical"]).any()
-    assert not measures.duplicated(["doc_id", "sent_id", "canonical"]).any()
+    # every item once per sentence; a practice's later mentions in a document are repeats (protocol §9, §10.51)
+    assert not items.duplicated(["doc_id", "sent_id", "theme", "canonical"]).any()
+    practices = items[items.theme != "measure"].sort_values(["doc_id", "start"])
+    assert (practices.repeat == practices.duplicated(["doc_id", "theme", "canonical"])).all()
+    assert practices.repeat.any() and not items[items.theme == "measure"].repeat.any()
     assert set(items.method) >= {"enum_section", "noun_phrase", "pattern"}
 
 

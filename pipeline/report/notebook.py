@@ -19,6 +19,7 @@ from ..config import ROOT, resource, resource_files
 from ..errors import PipelineError
 from ..segment.tokens import load_stopwords
 from ..themes.codebook import Codebook, load_codebook
+from ..themes.tables import practices
 from . import figures
 
 LANGS = ("zh", "en")
@@ -196,7 +197,8 @@ def setup(
     keep = documents if not chosen_cities else documents[documents.city.isin(chosen_cities)]
     ids = set(keep.doc_id)
     sentences = catalog.read_artifact_rows(data_dir, "sentences", ids)
-    items = catalog.read_artifact_rows(data_dir, "themes", ids)
+    # the figures count practices: each once per document, every measure (a later mention is a repeat)
+    items = practices(catalog.read_artifact_rows(data_dir, "themes", ids))
     matrix = pd.read_csv(catalog.artifact_path(data_dir, "theme_matrix"), encoding="utf-8-sig")
     if chosen_cities:
         matrix = matrix[matrix.city.isin(chosen_cities)]

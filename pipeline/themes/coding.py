@@ -31,6 +31,7 @@ def item_schema():
         "item_end": pa.int64(),
         "sent_id": pa.int64(),
         "section_path": pa.list_(pa.string()),
+        "repeat": pa.bool_(),
     }
     return pandas_schema([(c, types.get(c, pa.string())) for c in ITEM_COLUMNS], ("item_start", "item_end"))
 

@@ -53,6 +53,7 @@ ITEM_COLUMNS = [
     "action",
     "object",
     "target",
+    "repeat",
 ]
 
 
@@ -196,6 +197,7 @@ LIST_CLOSE = re.compile(r"[，,]?等等$")
 PLAIN_VERBS = frozenset(
     {"建立", "健全", "完善", "落实", "重塑", "构建", "推行", "实行", "执行", "形成", "深化", "建立健全"}
 )
+LEADING_COUNT = re.compile(r"^\d+(?:\.\d+)?[个家项所座批处条](?=[\u4e00-\u9fff“])")
 TOTAL_AFTER = re.compile(r"[、，,](?:累计|总计|共计)[^、，,]{1,14}$")
 # a ranking claimed after an action's quantity (…12万亩、历年最多; …、居全省第一)
 RANK_AFTER = re.compile(
@@ -238,6 +240,8 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
+        counted = LEADING_COUNT.sub("", s)  # 首批25个城中村现代化治理试点: the count is no part of the name (B8)
+        s = counted if len(counted) >= 4 else s
     return _strip_quotes(s.strip(" ，,。；;：:、"))
 
 
@@ -573,7 +577,9 @@ WORKS = re.compile(
 
 # a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
 POSITION_VERB = re.compile(r"(?:打造|建成|建设|成为|争当|跻身|定位为|当好|构建)[^，。；：]{0,14}$")
-WORLD_CLASS = re.compile(r"^(?:世界级|世界一流|国际一流|全球一流|国际领先|全球领先)")
+WORLD_CLASS = re.compile(
+    r"^(?:世界级|世界一流|国际一流|全球一流|国际领先|全球领先|全国一流|国内一流|全国领先|国内领先)的?"
+)
 POSITION_SCOPE = re.compile(
     r"^(?:全国|中国|国际|全球|世界|区域|全省|全区|省域|[东西南北中]部|东北|西北|西南|东南|华东|华南|"
     r"华北|华中|长三角|粤港澳|成渝|京津冀|长江|黄河|沿海|沿边|北方|南方|[\u4e00-\u9fff]{2}地区)"
@@ -593,6 +599,18 @@ def _positioning(text: str, a: int, at: int, name: str) -> bool:
         (bare.endswith(POSITION_HEADS) and POSITION_SCOPE.match(bare) is not None)
         or WORLD_CLASS.match(bare) is not None  # 打造世界级碳纤维产业基地: a world rank claimed, whatever the head
     )
+
+
+def _carrier_in_context(text: str, i: int, phrase: str) -> str | None:
+    """A carrier's name read with what stands around it (at ``text[i:]``): None for a name the city means to prevent
+    or one inside an award's title; a pilot city keeps its 城市 (protocol §10.55)."""
+    if phrase.startswith("“") and AVOIDED.search(text[:i].rsplit("，", 1)[-1].rsplit("。", 1)[-1]):
+        return None  # 防范“新形象工程”, 杜绝搞“三个工程”: what the city means to prevent
+    if AWARD_AFTER.match(text, i + len(phrase)):
+        return None  # “五个一工程”优秀作品奖: part of an award's title (§10.8)
+    if phrase.endswith("试点") and (tail := PILOT_TAIL.match(text, i + len(phrase))):
+        phrase += tail.group(1)  # 国家知识产权强市建设试点城市: a pilot city is named with 城市 (§10.23)
+    return phrase
 
 
 class Document:
@@ -635,34 +653,47 @@ class Document:
             for w in words
         )
 
+    def _name(self, r, theme: str, a: int, b: int, phrase: str) -> str | None:
+        """The name of a mechanism or carrier found at ``text[a:b]`` (``phrase`` trimmed), or None when the phrase
+        names none: praise, a clause, an honour, a role, a construction work, a park of no name of its own."""
+        text, generic = r.text, self.codebook.themes[theme].generic
+        if theme == "carrier" and text[max(0, a - 4) : a].endswith(RUNS_PROGRAMME) and PROGRAMME_END.search(phrase):
+            own = self.codebook.phrases.lead_verbs.match(text[a:b])  # 实施|提升农业产业化发展水平三年行动
+            if own and own.end() and text[a + own.end() : b] == phrase and not own.group(0).endswith(RUNS_PROGRAMME):
+                phrase = text[a:b]  # a programme's name may open with its own verb (protocol §10.55)
+        if theme not in ("mechanism", "carrier"):
+            return phrase
+        bare = phrase
+        while (m := EVALUATIVE.match(bare) or SIZE_OR_LANDMARK.match(bare)) and len(bare) - m.end() >= 2:
+            bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
+        phrase = _after_inner_action(bare)
+        core = GENERIC_MODIFIER.sub("", phrase)
+        if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
+            return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
+        if NOT_IN_NAME.search(phrase) or phrase.count("《") != phrase.count("》"):
+            return None  # 高新区成为国家级绿色工业园区, …荣获国家示范工程: a clause, not a name (protocol B11)
+        if theme == "carrier" and HONOUR.match(phrase):
+            return None  # 全国模范人民调解委员会: an honour, not a carrier (protocol §10.8, §10.43)
+        if theme == "carrier" and _positioning(text, a, text.find(phrase, a), phrase):
+            return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
+        if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
+            return None  # 冶源水库增容工程, 城际架梁工程: a construction work, not a programme (§10.22, §10.34)
+        # 省级生态工业园区, 教育园区, 市县开发区: a kind of park, no name of its own (protocol §10.22, §10.53)
+        if (
+            theme == "carrier"
+            and phrase.endswith(PARK_HEADS)
+            and not self._names_itself(r, text.find(phrase, a), phrase)
+        ):
+            return None
+        return phrase
+
     def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:
         """The row of an item found at ``text[a:b]`` of sentence ``r``, trimmed; None when it says nothing."""
         text, s0 = r.text, int(r.start)
         generic = self.codebook.themes[theme].generic
-        phrase = normalise_item(text[a:b], theme, self.codebook)
-        if theme in ("mechanism", "carrier"):
-            bare = phrase
-            while (m := EVALUATIVE.match(bare) or SIZE_OR_LANDMARK.match(bare)) and len(bare) - m.end() >= 2:
-                bare = bare[m.end() :]  # 必要的奖惩机制 → 奖惩机制; 行之有效的且比较完善的运行机制 → 运行机制 (generic)
-            phrase = _after_inner_action(bare)
-            core = GENERIC_MODIFIER.sub("", phrase)
-            if core != phrase and (not core or core in generic or core in self.codebook.themes[theme].suffixes):
-                return None  # 实际行动, 广阔平台, 更高能级大平台: a kind of thing praised, not one named
-            if NOT_IN_NAME.search(phrase) or phrase.count("《") != phrase.count("》"):
-                return None  # 高新区成为国家级绿色工业园区, …荣获国家示范工程: a clause, not a name (protocol B11)
-            if theme == "carrier" and HONOUR.match(phrase):
-                return None  # 全国模范人民调解委员会: an honour, not a carrier (protocol §10.8, §10.43)
-            if theme == "carrier" and _positioning(text, a, text.find(phrase, a), phrase):
-                return None  # 打造中国北方清洁能源中心: a role the city aims at, not a carrier (protocol §10.38)
-            if theme == "carrier" and phrase.endswith("工程") and "“" not in phrase and WORKS.search(phrase[:-2]):
-                return None  # 冶源水库增容工程, 城际架梁工程: a construction work, not a programme (§10.22, §10.34)
-            # 省级生态工业园区, 教育园区, 市县开发区: a kind of park, no name of its own (protocol §10.22, §10.53)
-            if (
-                theme == "carrier"
-                and phrase.endswith(PARK_HEADS)
-                and not self._names_itself(r, text.find(phrase, a), phrase)
-            ):
-                return None
+        phrase = self._name(r, theme, a, b, normalise_item(text[a:b], theme, self.codebook))
+        if phrase is None:
+            return None
         if (
             len(phrase) < 2
             or phrase in generic
@@ -676,6 +707,10 @@ class Document:
         ):  # 以人民为中心, 以县城为载体: a frame, not a name
             return None
         i = text.find(phrase, a)
+        if theme == "carrier" and i >= 0:
+            phrase = _carrier_in_context(text, i, phrase)
+            if phrase is None:
+                return None
         # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制
         for o, c in (("“", "”"), ("（", "）"), ("(", ")")):
             if i > 0 and phrase.count(c) > phrase.count(o):
@@ -1043,7 +1078,8 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
         return True  # 全域推行动中备勤…: 推行|动中, the tokenizer's 行动 is no head here (protocol B1)
     if text[a:b].endswith(MODIFIER_HEADS):
         nxt = next((w for w, wa, _ in tokens if wa == b), None)
-        if nxt is not None and _nominal(nxt, tags, phrases) and nxt not in DONE_TO_IT:
+        acts = text[a:b].endswith("平台") and tags.get(nxt) == "v"  # what a platform does: 政务服务平台|受理群众诉求
+        if nxt is not None and _nominal(nxt, tags, phrases) and nxt not in DONE_TO_IT and not acts:
             return True
     return False
 
@@ -1221,6 +1257,28 @@ def _action_verbs(codebook: Codebook) -> dict[str, tuple[str, ...]]:
     return _by_first_char(tuple(codebook.themes["measure"].action_verbs))
 
 
+@lru_cache(maxsize=64)
+def _verb_nouns(verbs: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Nouns of jieba's dictionary made of an action verb and one more character (供应链, 开发区, 服务站), and the
+    two-character words that open with such a last character (区域, 站点): at the start of such a noun the verb is
+    no verb (protocol B1), unless its last character starts a word with the next one (建设|区域医疗中心)."""
+    import jieba
+
+    verb_set, nouns, pairs = set(verbs), set(), set()
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            w = parts[0]
+            if len(w) == 2:
+                pairs.add(w)
+            elif len(w) == 3 and parts[2] == "n" and w[:2] in verb_set and w[2] not in "和出成化到":
+                nouns.add(w)
+    lasts = {w[-1] for w in nouns}
+    return frozenset(nouns), frozenset(p for p in pairs if p[0] in lasts)
+
+
 @lru_cache(maxsize=16_384)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
@@ -1230,11 +1288,14 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     if measure is None or not measure.action_verbs:
         return None
     verbs = _action_verbs(codebook)
+    nouns = _verb_nouns(tuple(measure.action_verbs))
 
     def verb_at(i: int) -> str | None:
         v = _longest_in(clause, i, verbs)
         if v and clause.startswith(("性", "型", "率"), i + len(v)):
             return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
+        if v and clause[i : i + len(v) + 1] in nouns[0] and clause[i + len(v) : i + len(v) + 2] not in nouns[1]:
+            return None  # 供应链, 服务站: a noun that opens with the verb (protocol B1)
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
     i, n = 0, len(clause)
@@ -1284,6 +1345,10 @@ SECURED_STATE = re.compile(
     r"良好|向好|好转|提升|提高|改善|增强|合力|实处|公正|群众)$|^不发生"
 )
 DIGIT = re.compile(r"\d")
+# a quality or a capacity as the whole object (稳定性, 覆盖面, 精准度, 减排力度, 新质生产力): an aim, not a work
+ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
+# a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
+SECTOR = re.compile(r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)")
 
 
 @lru_cache(maxsize=16_384)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
@@ -1309,6 +1374,12 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
+    if not DIGIT.search(obj) and (
+        ABSTRACT_OBJECT.fullmatch(obj) or (verb.endswith("发展") and SECTOR.fullmatch(obj.rstrip("等")))
+    ):
+        return (
+            None  # 提升稳定性, 加大减排力度: a quality raised; 发展现代物流业: a sector grown — aims (protocol §10.56)
+        )
     if verb == "形成" and not _names_a_practice(obj, codebook):
         return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)
@@ -1352,7 +1423,9 @@ def _actions(doc: Document) -> list[tuple]:
             continue  # headings are context; a section about problems states no measures
         if _run_in_heading(doc, k) and not _names_a_practice(r.text, doc.codebook):
             continue  # 推进教育优质均衡发展。…: a paragraph title, unless it names what it does (实施城市更新行动。)
-        if "预期目标" in r.text:  # the headline targets of the year are outcomes, not actions
+        if "预期目标" in r.text or REQUIREMENTS.search(r.text):
+            # the headline targets of the year are outcomes, not actions; the overall requirements
+            # (政府工作的总体要求是：以…为指导，…统筹…) are principles (protocol §1, §10.56)
             targets_para, targets_at = r.para_id, k
         if r.para_id == targets_para:
             # the list of targets ends with its paragraph, or, in a text whose line breaks were lost, at the next
@@ -1379,7 +1452,8 @@ def _actions(doc: Document) -> list[tuple]:
 
 # in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
 TALLY_VERBS = frozenset({"新增", "新设", "新培育", "培育", "实现"})
-TARGET_SENTENCES = 4  # the headline targets take a few sentences at most
+TARGET_SENTENCES = 4  # the headline targets take a few sentences at most, the overall requirements one or two
+REQUIREMENTS = re.compile(r"总体要求(?:是|为)?[：:]")
 OUTLINE_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、．.](?!\d))")
 
 # what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)
@@ -1559,6 +1633,12 @@ def named_object(doc: Document) -> Iterator[dict | None]:
 
 
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
+AVOIDED = re.compile(r"(?:防范|杜绝|反对|严禁|禁止|防止|力戒|纠治)")
+AWARD_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}奖")
+PILOT_TAIL = re.compile(r"(城市|项目|[市县](?![\u4e00-\u9fff])|[市县](?=建设|创建))")
+# verbs that run a programme; a verb right after them opens the programme's name when the object ends in one
+RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组织开展", "全面实施", "全面开展")
+PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
 CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评")
@@ -1785,15 +1865,16 @@ def finish_items(items, codebook: Codebook):
     ]
     items = items[~pd.Series(inside, index=items.index)]
     items = items.sort_values(["doc_id", "_rank", "start"], kind="stable")
-    # a practice (carrier, mechanism, problem) is listed once per document, at its first mention; a measure once per
-    # sentence: the plan's 改造老旧小区67个 is another action than the review's 改造老旧小区139个 (protocol §6)
-    once = items["sent_id"].where(items["theme"] == "measure", -1)
-    items = items.assign(_once=once).drop_duplicates(["doc_id", "theme", "canonical", "_once"], keep="first")
+    # every mention is an item, once per sentence (a coder codes each one); a later mention of a practice (carrier,
+    # mechanism, problem) the document already named is marked ``repeat``, and the tables that count practices leave
+    # it out. A measure never repeats: the plan's 改造老旧小区67个 is another action than the review's
+    # 改造老旧小区139个 (protocol §6, §9)
+    items = items.drop_duplicates(["doc_id", "theme", "canonical", "sent_id"], keep="first")
     if "score" not in items:
         items["score"] = None
-    items = items.drop(columns=["_rank", "_prec", "_once"]).sort_values(
-        ["doc_id", "start", "theme", "item"], kind="stable"
-    )
+    items = items.drop(columns=["_rank", "_prec"]).sort_values(["doc_id", "start", "theme", "item"], kind="stable")
+    later = items.duplicated(["doc_id", "theme", "canonical"], keep="first") & (items["theme"] != "measure")
+    items["repeat"] = later.astype(bool)
     items["item_start"] = items["item_start"].astype("Int64")
     items["item_end"] = items["item_end"].astype("Int64")
     return items[ITEM_COLUMNS].reset_index(drop=True)

@@ -25,6 +25,7 @@ ITEM_TABLE_COLUMNS = [
     "start",
     "end",
     "section",
+    "repeat",
 ]
 
 
@@ -35,15 +36,25 @@ def item_rows(items, documents, codebook, lang: str = "zh"):
     for col in ("action", "object", "target"):  # items cached by an earlier version lack the measure fields
         if col not in it:
             it[col] = None
+    if "repeat" not in it:
+        it["repeat"] = False
     it["theme_label"] = it.theme.map(lambda t: codebook.label(t, lang))
     it["section"] = it.section_path.map(lambda p: " / ".join(p) if p is not None else "")
     table = it[ITEM_TABLE_COLUMNS].sort_values(["doc_id", "start", "theme", "item"], kind="stable")
     return table.reset_index(drop=True)
 
 
+def practices(items):
+    """The items that count: every measure, and each practice (problem, mechanism, carrier) once per document, at
+    its first mention (a later mention is in the items table as a ``repeat``)."""
+    if "repeat" not in items:  # items cached by an earlier version hold first mentions only
+        return items
+    return items[~items["repeat"].fillna(False).astype(bool)]
+
+
 def item_counts(items):
-    """(doc_id, theme, n) of a batch of items."""
-    return items.groupby(["doc_id", "theme"], sort=True).size().rename("n").reset_index()
+    """(doc_id, theme, n) of a batch of items: measures, and practices once per document (:func:`practices`)."""
+    return practices(items).groupby(["doc_id", "theme"], sort=True).size().rename("n").reset_index()
 
 
 def matrix_from_counts(counts, documents, codebook):

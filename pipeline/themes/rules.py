@@ -1264,17 +1264,10 @@ def _verb_nouns(verbs: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]
     no verb (protocol B1), unless its last character starts a word with the next one (建设|区域医疗中心)."""
     import jieba
 
-    verb_set, nouns, pairs = set(verbs), set(), set()
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            w = parts[0]
-            if len(w) == 2:
-                pairs.add(w)
-            elif len(w) == 3 and parts[2] == "n" and w[:2] in verb_set and w[2] not in "和出成化到":
-                nouns.add(w)
+    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
+    verb_set = set(verbs)
+    nouns = {w for w in re.findall(r"^(\S{3}) \d+ n$", words, re.M) if w[:2] in verb_set and w[2] not in "和出成化到"}
+    pairs = re.findall(r"^(\S{2}) ", words, re.M)
     lasts = {w[-1] for w in nouns}
     return frozenset(nouns), frozenset(p for p in pairs if p[0] in lasts)
 

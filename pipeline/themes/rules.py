@@ -233,7 +233,7 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
             # not 执行者行动 → 者行动; 建立健全长效机制 → 长效机制, which says nothing (an item of no name is dropped)
             if (
                 len(stripped) >= 3
-                and not stripped.startswith(("者", "人", "员"))
+                and not _opens_a_noun(s[: len(s) - len(stripped)], stripped, codebook)
                 and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
             ):
                 s = stripped
@@ -243,6 +243,16 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
         counted = LEADING_COUNT.sub("", s)  # 首批25个城中村现代化治理试点: the count is no part of the name (B8)
         s = counted if len(counted) >= 4 else s
     return _strip_quotes(s.strip(" ，,。；;：:、"))
+
+
+def _opens_a_noun(verb: str, rest: str, codebook: Codebook) -> bool:
+    """``verb`` + the first character of ``rest`` is a noun of the dictionary (执行者, 推广员): the verb is no verb
+    to strip (执行者行动 is not 者行动), unless that character starts a word with the next (建设|人力资源…)."""
+    if "measure" not in codebook.themes or len(rest) < 2:
+        return False
+    nouns, pairs = _verb_nouns(tuple(codebook.themes["measure"].action_verbs))
+    tail = verb[-2:] + rest[0]
+    return (tail in nouns or rest[0] in "者员") and rest[:2] not in pairs
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -606,6 +616,8 @@ def _carrier_in_context(text: str, i: int, phrase: str) -> str | None:
     or one inside an award's title; a pilot city keeps its 城市 (protocol §10.55)."""
     if phrase.startswith("“") and AVOIDED.search(text[:i].rsplit("，", 1)[-1].rsplit("。", 1)[-1]):
         return None  # 防范“新形象工程”, 杜绝搞“三个工程”: what the city means to prevent
+    if phrase.endswith("中心") and text.startswith(("村", "镇", "校", "城区"), i + len(phrase)):
+        return None  # 美丽乡村省级中心村: 中心村 is a village, no centre (protocol B1)
     if AWARD_AFTER.match(text, i + len(phrase)):
         return None  # “五个一工程”优秀作品奖: part of an award's title (§10.8)
     if phrase.endswith("试点") and (tail := PILOT_TAIL.match(text, i + len(phrase))):
@@ -1563,7 +1575,7 @@ def _verb_and_object(piece: str, codebook: Codebook) -> bool:
 
 
 NOUN_DESCRIPTORS = re.compile(
-    r"^(?:一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
+    r"^(?:(?:省市县|市县|市、县|县乡|县、乡)(?:两|三)级|一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
     r"新一轮|一系列|各类|各级|第[一二三四五六七八九十\d]+[轮批期届])"
 )
 

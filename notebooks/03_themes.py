@@ -67,8 +67,10 @@ items.groupby(["theme", "method"]).size().unstack(fill_value=0)
 # ## Items with their evidence
 #
 # One table per theme: each item, the sentence it stands in (`evidence`), the rule that found it (`method`), its
-# `score` and where it is (`start`/`end` in the document's clean text). Filter with the parameters `min_score` and
-# `methods`; the tables are sorted by score, strongest first, and the filtered rows of all themes are written to
+# `score` and where it is (`start`/`end` in the document's clean text). A problem, mechanism or carrier appears at
+# its first mention in each report; its later mentions are in `tables/theme_items.csv` (marked `repeat`). Filter
+# with the parameters `min_score` and `methods`; the tables are sorted by score, strongest first, and the filtered
+# rows of all themes are written to
 # `notebook_tables/theme_items_filtered.csv`. In JupyterLab, re-run this cell after changing the two parameters
 # in the parameters cell.
 

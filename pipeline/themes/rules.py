@@ -1458,7 +1458,7 @@ def _actions(doc: Document) -> list[tuple]:
 # in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
 TALLY_VERBS = frozenset({"新增", "新设", "新培育", "培育", "实现"})
 TARGET_SENTENCES = 4  # the headline targets take a few sentences at most, the overall requirements one or two
-REQUIREMENTS = re.compile(r"总体要求(?:是|为)?[：:]")
+REQUIREMENTS = re.compile(r"(?:总体要求|总的要求|总体思路|指导思想)(?:是|为)?[：:]")
 OUTLINE_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、．.](?!\d))")
 
 # what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)

@@ -907,8 +907,6 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
     for k, where in sorted(doc.passage.items()):
         r = doc.rows[k]
         text, after_cue, context = r.text, False, False
-        # a member of the passage's own list (…主要表现在：一是…。二是…。三是…) admits a shortcoming in each clause
-        listed = where == "in" and LISTED_SHORTCOMING.match(text) is not None
         for a, b in _clauses(text):
             clause = text[a:b]
             # national formulae after a national frame (当前外部环境…上升，有效需求不足，社会预期偏弱，我市…) are
@@ -928,14 +926,13 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                 break
             if problem.frames(clause):
                 continue
-            if where == "open" or (listed and not DIGIT.search(clause)):
+            if where == "open":
                 if len(clause) >= 4 and clause not in ("等等", "等"):
                     yield doc.item(r, "problem", a, b, "problem_passage")
             elif is_admission(clause, doc.codebook):
                 yield doc.item(r, "problem", a, b, "problem_passage")
 
 
-LISTED_SHORTCOMING = re.compile(r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十]{1,2}[)）])")
 NATIONAL_FRAME = re.compile(
     r"^(?:当前|目前)?(?:外部环境|国际环境|国内外环境|国际国内环境|国内|我国|全国|世界经济|全球|外部|宏观)"
 )

@@ -233,7 +233,9 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
             # not 执行者行动 → 者行动; 建立健全长效机制 → 长效机制, which says nothing (an item of no name is dropped)
             if (
                 len(stripped) >= 3
-                and not _opens_a_noun(s[: len(s) - len(stripped)], stripped, codebook)
+                and not (
+                    stripped.startswith(("者", "员")) or _opens_a_noun(s[: len(s) - len(stripped)], stripped, codebook)
+                )
                 and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
             ):
                 s = stripped
@@ -246,13 +248,12 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
 
 
 def _opens_a_noun(verb: str, rest: str, codebook: Codebook) -> bool:
-    """``verb`` + the first character of ``rest`` is a noun of the dictionary (执行者, 推广员): the verb is no verb
-    to strip (执行者行动 is not 者行动), unless that character starts a word with the next (建设|人力资源…)."""
-    if "measure" not in codebook.themes or len(rest) < 2:
+    """``verb`` + the first character of ``rest`` make one noun of the dictionary (供应链, 执行者, 推广员), unless
+    that character starts a word with the next one (建设|人力资源…, 建设|区域…): then the verb is no verb (B1)."""
+    if "measure" not in codebook.themes or not rest:
         return False
-    nouns, pairs = _verb_nouns(tuple(codebook.themes["measure"].action_verbs))
-    tail = verb[-2:] + rest[0]
-    return (tail in nouns or rest[0] in "者员") and rest[:2] not in pairs
+    nouns, pairs = _verb_nouns(codebook)
+    return verb[-2:] + rest[0] in nouns and rest[:2] not in pairs
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -614,7 +615,7 @@ def _positioning(text: str, a: int, at: int, name: str) -> bool:
 def _carrier_in_context(text: str, i: int, phrase: str) -> str | None:
     """A carrier's name read with what stands around it (at ``text[i:]``): None for a name the city means to prevent
     or one inside an award's title; a pilot city keeps its 城市 (protocol §10.55)."""
-    if phrase.startswith("“") and AVOIDED.search(text[:i].rsplit("，", 1)[-1].rsplit("。", 1)[-1]):
+    if phrase.startswith("“") and AVOIDED.search(CLAUSE_SPLIT.split(text[:i])[-1]):
         return None  # 防范“新形象工程”, 杜绝搞“三个工程”: what the city means to prevent
     if phrase.endswith("中心") and text.startswith(("村", "镇", "校", "城区"), i + len(phrase)):
         return None  # 美丽乡村省级中心村: 中心村 is a village, no centre (protocol B1)
@@ -1269,15 +1270,15 @@ def _action_verbs(codebook: Codebook) -> dict[str, tuple[str, ...]]:
     return _by_first_char(tuple(codebook.themes["measure"].action_verbs))
 
 
-@lru_cache(maxsize=64)
-def _verb_nouns(verbs: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+@lru_cache(maxsize=8)
+def _verb_nouns(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
     """Nouns of jieba's dictionary made of an action verb and one more character (供应链, 开发区, 服务站), and the
     two-character words that open with such a last character (区域, 站点): at the start of such a noun the verb is
     no verb (protocol B1), unless its last character starts a word with the next one (建设|区域医疗中心)."""
     import jieba
 
     words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-    verb_set = set(verbs)
+    verb_set = set(codebook.themes["measure"].action_verbs)
     nouns = {w for w in re.findall(r"^(\S{3}) \d+ n$", words, re.M) if w[:2] in verb_set and w[2] not in "和出成化到"}
     pairs = re.findall(r"^(\S{2}) ", words, re.M)
     lasts = {w[-1] for w in nouns}
@@ -1293,13 +1294,12 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     if measure is None or not measure.action_verbs:
         return None
     verbs = _action_verbs(codebook)
-    nouns = _verb_nouns(tuple(measure.action_verbs))
 
     def verb_at(i: int) -> str | None:
         v = _longest_in(clause, i, verbs)
         if v and clause.startswith(("性", "型", "率"), i + len(v)):
             return None  # 开放性, 创新型, 交付率: an adjective or a rate, not the verb
-        if v and clause[i : i + len(v) + 1] in nouns[0] and clause[i + len(v) : i + len(v) + 2] not in nouns[1]:
+        if v and _opens_a_noun(v, clause[i + len(v) : i + len(v) + 2], codebook):
             return None  # 供应链, 服务站: a noun that opens with the verb (protocol B1)
         return None if v == "开发" and clause.startswith(("区", "园"), i + len(v)) else v  # 开发区 is no verb
 
@@ -1382,9 +1382,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if not DIGIT.search(obj) and (
         ABSTRACT_OBJECT.fullmatch(obj) or (verb.endswith("发展") and SECTOR.fullmatch(obj.rstrip("等")))
     ):
-        return (
-            None  # 提升稳定性, 加大减排力度: a quality raised; 发展现代物流业: a sector grown — aims (protocol §10.56)
-        )
+        # 提升稳定性, 加大减排力度: a quality raised; 发展现代物流业: a sector grown — aims (protocol §10.56)
+        return None
     if verb == "形成" and not _names_a_practice(obj, codebook):
         return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -462,12 +463,11 @@ def save_model(path: Path | str, model) -> None:
     write_text(path.with_name(path.name + ".sig"), _signature(data))
 
 
-def load_model(path: Path | str):
-    """The model saved by this installation at ``path``, or None.  A file without a valid signature (copied
-    from someone else's output folder, edited, damaged) is never unpickled: unpickling runs code."""
+def read_model(path: Path | str) -> ModelBytes | None:
+    """The model saved by this installation at ``path``, as its checked bytes (not unpickled), or None.  A file
+    without a valid signature (copied from someone else's output folder, edited, damaged) is never unpickled:
+    unpickling runs code."""
     import hmac
-
-    import joblib
 
     path = Path(path)
     sig = path.with_name(path.name + ".sig")
@@ -483,11 +483,47 @@ def load_model(path: Path | str):
             file=sys.stderr,
         )
         return None
-    try:
-        return joblib.load(_io.BytesIO(data))
-    except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError) as e:
-        _discard(path, e)
+    return ModelBytes(data)
+
+
+def load_model(path: Path | str):
+    """The model saved by this installation at ``path`` (:func:`read_model`), unpickled, or None."""
+    stored = read_model(path)
+    if stored is None:
         return None
+    try:
+        return stored.load()
+    except (OSError, EOFError, ValueError, AttributeError, ImportError, KeyError) as e:
+        _discard(Path(path), e)
+        return None
+
+
+_LOADED: dict[str, object] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class ModelBytes:
+    """A fitted model as the bytes of its joblib file. The stage's own process reads and checks the file and
+    sends the bytes with every chunk of work; each worker unpickles them once (:meth:`load`), so the stage's
+    process never imports the model's library and the workers start at once."""
+
+    data: bytes = field(repr=False)
+    digest: str = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", hashlib.sha256(self.data).hexdigest())
+
+    def load(self):
+        """The model, unpickled once per process (the last few kept)."""
+        model = _LOADED.get(self.digest)
+        if model is None:
+            import joblib
+
+            model = joblib.load(_io.BytesIO(self.data))
+            while len(_LOADED) >= 4:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[self.digest] = model
+        return model
 
 
 # --------------------------------------------------------------------------- run generations

@@ -223,14 +223,15 @@ def shipped_model_path(key: str) -> Path:
     return RESOURCES / "models" / f"{key}.joblib"
 
 
-def theme_model(ctx: Context, codebook):
+def theme_model(ctx: Context, codebook, unpickled: bool = True):
     """The sentence classifier for these labels, seed and lexicon, trained once per user: from the model store
     (:func:`pipeline.catalog.model_store`) with its cross-validated metrics, else the one shipped for the packaged
     labels (:func:`shipped_model_path`), else trained now and kept in the store.
-    The metrics go to data/classifier_metrics.csv either way."""
+    The metrics go to data/classifier_metrics.csv either way. Not ``unpickled``: the model as its checked bytes
+    (:class:`pipeline.catalog.ModelBytes`), for workers to unpickle."""
     import pandas as pd
 
-    from .themes.classifier import cross_validate, load_labels, train
+    from .themes.classifier import load_labels
 
     p = ctx.params["themes"]
     label_files: list[Path] = list(resource_files("labels", ctx.params))
@@ -239,16 +240,18 @@ def theme_model(ctx: Context, codebook):
     key = model_key(ctx, codebook, label_files)
     path = catalog.model_store() / f"{key}.joblib"
     metrics_path = path.with_name(f"{key}.metrics.csv")
-    model = catalog.load_model(path) if path.exists() and metrics_path.exists() else None
+    read = catalog.load_model if unpickled else catalog.read_model
+    model = read(path) if path.exists() and metrics_path.exists() else None
     shipped = shipped_model_path(key)
     if model is None and shipped.exists():  # trained for the packaged labels, shipped with the package
-        import joblib
-
-        model, metrics_path = joblib.load(shipped), shipped.with_name(f"{key}.metrics.csv")
+        model, metrics_path = catalog.ModelBytes(shipped.read_bytes()), shipped.with_name(f"{key}.metrics.csv")
+        model = model.load() if unpickled else model
     if model is not None:
         metrics = pd.read_csv(metrics_path, encoding="utf-8-sig")
     else:
         from tqdm.auto import tqdm
+
+        from .themes.classifier import cross_validate, train
 
         show = None if ctx.params["segment"]["progress"] else True
         with tqdm(total=int(p["cv_folds"]) + 1, desc="classifier", unit="fit", disable=show) as bar:
@@ -296,7 +299,7 @@ def themes(ctx: Context) -> dict:
     codebook = load_codebook(ctx.resource("codebook"))
     lexicon = ctx.resource("userdict")
     meta = catalog.read_artifact(ctx.out, "documents", columns=META_COLUMNS)
-    model, labels = theme_model(ctx, codebook)
+    model, labels = theme_model(ctx, codebook, unpickled=False)
     # items are cached per document: a changed document, and only it, is coded again
     keys = {d: k["themes"] for d, k in _document_keys(ctx, {"themes": None}, upstream=["segment"]).items()}
     todo = [d for d in sorted(keys) if not ctx.cache.has("themes", keys[d])]

@@ -91,8 +91,26 @@ def _any_of(words: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))) if words else None
 
 
+_PER_LIST: dict[tuple[int, str], tuple[object, object]] = {}
+
+
+def _per_list(words, fn):
+    """``fn(tuple(words))``, kept per list object: the codebook's word lists are asked at every clause, and making
+    one a cache key each time (a tuple, hashed word by word) costs more than the answer. The list is held with the
+    value, so its id is never taken by another; a list built for one call must be passed as a tuple."""
+    if not isinstance(words, list):  # a tuple (maybe built for this call): the function's own cache, if any
+        return fn(tuple(words))
+    key = (id(words), fn.__name__)
+    hit = _PER_LIST.get(key)
+    if hit is not None and hit[0] is words:
+        return hit[1]
+    value = fn(tuple(words))
+    _PER_LIST[key] = (words, value)
+    return value
+
+
 def _has_any(text: str, words) -> bool:
-    rx = _any_of(tuple(words))
+    rx = _per_list(words, _any_of)
     return rx is not None and rx.search(text) is not None
 
 
@@ -109,7 +127,7 @@ def _words_at(text: str, i: int, words) -> list[str]:
     """The words of ``words`` that stand at ``text[i]``, longest first."""
     if i >= len(text):
         return []
-    return [w for w in _by_first_char(tuple(words)).get(text[i], ()) if text.startswith(w, i)]
+    return [w for w in _per_list(words, _by_first_char).get(text[i], ()) if text.startswith(w, i)]
 
 
 def _longest_at(text: str, i: int, words) -> str | None:
@@ -559,9 +577,10 @@ DESCRIBED = re.compile(r"[的、]")
 def _excluded_head(phrase: str, theme) -> bool:
     """``phrase`` ends in one of the theme's excluded heads (a venue, a building, a statutory body) and in none of its
     suffixes that is longer: the longest head decides (保税物流中心, a bonded zone, is a carrier; 物流中心 is not)."""
-    excluded = [h for h in theme.excluded_heads if phrase.endswith(h)]
-    if not excluded:
+    heads = _per_list(theme.excluded_heads, tuple)
+    if not phrase.endswith(heads):
         return False
+    excluded = [h for h in heads if phrase.endswith(h)]
     longest = max(map(len, excluded))
     return not any(phrase.endswith(x) and len(x) > longest for x in theme.suffixes)
 
@@ -710,7 +729,7 @@ class Document:
         if (
             len(phrase) < 2
             or phrase in generic
-            or phrase.endswith(_long_words(tuple(generic)))
+            or phrase.endswith(_per_list(generic, _long_words))
             or COUNTED_GENERIC.fullmatch(phrase)
             or _excluded_head(phrase, self.codebook.themes[theme])
             # 深化…体制改革, 农村宅基地制度改革: an area of reform, not a mechanism (protocol §10.29, §10.50)
@@ -759,7 +778,7 @@ class Document:
                 out[k], para, after_cue = "open", r.para_id, False
                 for a, b in _clauses(text):
                     clause = text[a:b]
-                    cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
+                    cue_here = _has_any(clause, (*problem.passage_cues, *problem.passage_weak_cues))
                     if cue_here or not after_cue:
                         after_cue = after_cue or cue_here
                         continue
@@ -916,7 +935,7 @@ def problem_passage(doc: Document) -> Iterator[dict | None]:
                 continue
             context = problem.frames(clause) and NATIONAL_FRAME.match(clause) is not None
             if where == "open":
-                cue_here = _has_any(clause, problem.passage_cues + problem.passage_weak_cues)
+                cue_here = _has_any(clause, (*problem.passage_cues, *problem.passage_weak_cues))
                 if cue_here or not after_cue:
                     after_cue = after_cue or cue_here
                     # the cue clause is an item when it admits something itself (民生领域还有不少短板弱项)
@@ -1053,7 +1072,7 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
     for _, r in doc.free():
         text, s0 = r.text, int(r.start)
         stoks = doc.tokens.get(int(r.sent_id), [])
-        if not stoks or not _has_any(text, [x for _, sfxs in suffix_themes for x in sfxs]):
+        if not stoks or not _has_any(text, tuple(x for _, sfxs in suffix_themes for x in sfxs)):
             continue
         local = [(w, a - s0, b - s0) for w, a, b in stoks]
         clause_spans = _clauses(text)
@@ -1775,10 +1794,10 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
             yield doc.item(r, "carrier", start, end, "named_object")  # 开展“两拖欠”专项整治 (protocol no. 49)
             continue
         for theme, sfx in suffixes:
-            ends = [x for x in sfx if bare.endswith(x)] if bare.endswith(sfx) else []
-            if ends and theme == "carrier" and designated(text[:start], bare):
+            head = next((x for x in sfx if bare.endswith(x)), None) if bare.endswith(sfx) else None  # the longest
+            if head and theme == "carrier" and designated(text[:start], bare):
                 break  # 创成全国气象防灾减灾示范区: a title conferred
-            if ends and len(bare) > len(ends[0]):
+            if head and len(bare) > len(head):
                 yield doc.item(r, theme, start, end, "named_object")
                 break
 

@@ -114,7 +114,24 @@ class Guarded:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         _die_with(self.parent)
+        _keep_worker()
         return self.func(*args, **kwargs)
+
+
+# What a worker may grow by before loky takes it for a leak and starts another: loky measures after a worker's
+# first task (an ingest chunk), and the themes stage then loads its dictionaries, rules and classifier once per
+# worker on purpose. Past loky's 300 MB the worker was replaced in mid-run and the new one loaded everything again.
+WORKER_GROWTH = 2_000_000_000
+
+
+def _keep_worker() -> None:
+    """Raise loky's leak threshold in this worker process (a module constant it reads at every check)."""
+    try:
+        from joblib.externals.loky import process_executor
+    except ImportError:  # pragma: no cover - another joblib layout: its own default stays
+        return
+    if getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", WORKER_GROWTH) < WORKER_GROWTH:
+        process_executor._MAX_MEMORY_LEAK_SIZE = WORKER_GROWTH
 
 
 def parallel_map(

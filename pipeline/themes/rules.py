@@ -602,7 +602,7 @@ def _after_inner_action(name: str) -> str:
 # what a construction work is built on or does (…水库增容工程, …航道整治工程, …城际架梁工程), not a programme's aim
 WORKS = re.compile(
     r"水库|河道?|湖|渠|航道|港|码头|高速|铁路|城际|公路|国道|省道|大桥|桥|隧道|管网|路网|管廊|枢纽|机场|电站|水厂|堤|闸|"
-    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|架梁|通航|水土保持|连通|廊道"
+    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|扩容|架梁|通航|水土保持|连通|廊道"
 )
 
 # a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
@@ -1373,6 +1373,9 @@ DIGIT = re.compile(r"\d")
 ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
 # a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
 SECTOR = re.compile(r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)")
+# verbs that grow or promote (做大做强…产业集群, 壮大金融业, 促进…就业): with no quantity, an aim (protocol §10.59)
+GROWS = ("做大做强", "做强做优", "做优做强", "做强做优做大", "做大做优", "做大", "做强", "做优", "壮大", "发展壮大")
+GROWN = re.compile(r"[^，,；;]{1,40}?(?:产业集群|(?<!企)业|经济|业态|资本|规模)")
 
 
 @lru_cache(maxsize=16_384)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
@@ -1403,6 +1406,12 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     ):
         # 提升稳定性, 加大减排力度: a quality raised; 发展现代物流业: a sector grown — aims (protocol §10.56)
         return None
+    if not DIGIT.search(obj) and (
+        verb == "促进" or (verb in GROWS and GROWN.fullmatch(obj.rstrip("等"))) or obj in measure.aim_verbs
+    ):
+        return None  # 促进人口向城区集聚, 壮大金融业, 做大|做强: an aim to promote or grow (protocol §10.59)
+    if obj.startswith("的"):
+        return None  # 发展的成果来之不易: the verb is a noun here
     if verb == "形成" and not _names_a_practice(obj, codebook):
         return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)
@@ -1650,7 +1659,9 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             yield from _named(doc, r, _members(text, o0, inner[0], suffixes), suffixes)
             o0 = inner[1]
         made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
-        if made and _ends_in(_bare(text, made.end(), b)[2], suffixes):
+        # 科研机构共建创新联合体: a body co-built; 市校共建相融互促机制 names the arrangement with its partners
+        named = _bare(text, made.end(), b)[2] if made else ""
+        if made and _ends_in(named, suffixes) and (made.group(0) != "共建" or not named.endswith(mechanism_heads)):
             o0 = made.end()
         yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
 
@@ -1662,7 +1673,7 @@ PILOT_TAIL = re.compile(r"(城市|项目|[市县](?![\u4e00-\u9fff])|[市县](?=
 # verbs that run a programme; a verb right after them opens the programme's name when the object ends in one
 RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组织开展", "全面实施", "全面开展")
 PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
-CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造)(?=[\u4e00-\u9fff“])")
+CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")

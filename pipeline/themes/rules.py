@@ -1561,10 +1561,15 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
             continue
         # 开工改造老旧小区477个、既有住宅加装电梯455台: a member with its own subject, verb and quantity after an
         # action with its quantity is an action of its own
+        # action of its own; a work named by its object and verb (危桥改造15座, 退化林修复8万亩) is one more member
+        # of the list the first verb governs (实施农村公路新改建260公里、危桥改造15座)
         if (
             QUANTITY.search(text, cuts[-1], k)
             and QUANTITY.search(member)
-            and any(_longest_in(member, j, verbs) for j in range(2, min(7, len(member) - 3)))
+            and any(
+                (v := _longest_in(member, j, verbs)) and not QUANTITY.match(member, j + len(v))
+                for j in range(2, min(7, len(member) - 3))
+            )
             and _verb_and_object(text[cuts[-1] : k], codebook)
         ):
             cuts.append(k + 1)

@@ -1,7 +1,8 @@
 """Speed and memory of the data pipeline against the loop a researcher writes by hand.
 
     python benchmarks/run.py [--scales 1,10,100] [--shared ../shared/corpora] [--tmp DIR] [--keep]
-                             [--skip-dask] [--naive-all] [--skip-extras] [--json outputs/benchmarks.json]
+                             [--skip-dask] [--naive-all] [--skip-extras] [--repeat 3]
+                             [--json outputs/benchmarks.json]
 
 The corpus is the 72 city reports (cities-2024/txt) plus the 31 provincial reports
 (provinces-2026/*.csv, column full_text).  At scale N it is the originals plus N-1
@@ -23,6 +24,9 @@ as they do for a researcher), with the peak resident memory of the process tree:
   cold         python -m pipeline run on an empty output folder (ingest, segment, themes),
                with the seconds of each stage from run.json
   warm         the same command again, nothing changed
+
+At 1x the naive loop and the cold run are each timed --repeat times (default 3) and the
+median run counts: on a shared machine a single run can be off by half.
 
 and at 1x also:
 
@@ -172,6 +176,25 @@ def measure(cmd: list[str], env: dict, logs: Path, name: str, also: list[psutil.
         res["stderr_tail"] = "\n".join(tail)
     res["stdout"] = stdout
     return res
+
+
+def median_run(run, n: int) -> dict:
+    """``run(k)`` for k = 1..n (each a :func:`measure` result); the run of median seconds, with every run's seconds
+    (``runs``) and the highest peak of all. On a shared machine one run can be far off: one figure is no measure."""
+    runs = []
+    for k in range(1, n + 1):
+        r = run(k)
+        runs.append(r)
+        if not r["ok"]:
+            return r
+    mid = dict(sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2])
+    mid["runs"] = [round(r["seconds"], 2) for r in runs]
+    mid["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return mid
+
+
+def _spread(r: dict) -> dict:
+    return {"runs": r["runs"]} if len(r.get("runs") or []) > 1 else {}
 
 
 def stage_seconds(stdout: str, out: Path) -> dict[str, float | None]:
@@ -543,6 +566,14 @@ def markdown(res: dict) -> str:
     ]
     for r in res["rows"]:
         lines.append("| " + " | ".join(row_cells(r, stages)) + " |")
+    repeated = [r for r in res["rows"] if r.get("runs")]
+    if repeated:
+        lines += [
+            "",
+            "Repeated at 1×, the median counts: "
+            + "; ".join(f"{r['command']} {', '.join(f'{x:.2f}' for x in r['runs'])} s" for r in repeated)
+            + ".",
+        ]
     fu = (res.get("first_use") or {}).get("seconds")
     if fu:
         lines += ["", f"First use (the classifier is trained once per user): {fu:.1f} s."]
@@ -598,15 +629,19 @@ def run_scale(scale: int, args, files: list[Path], tmp: Path, env: dict, res: di
         if d["ok"]:
             print(
                 f"    {command:<11} {d['seconds']:8.2f} s  peak {d['peak_mb'] or 0:6.0f} MB"
-                + (f"  ({stage_text})" if stage_text else ""),
+                + (f"  ({stage_text})" if stage_text else "")
+                + (f"  median of {', '.join(f'{x:.2f}' for x in d['runs'])} s" if d.get("runs") else ""),
                 flush=True,
             )
         return d
 
-    # the naive loop
+    # the naive loop (at 1x the median of --repeat runs: the ratio of the cold run to it is the headline)
+    repeat = args.repeat if scale == 1 else 1
     naive1 = next((r for r in rows if r["scale"] == 1 and r["command"] == "naive loop"), None)
     if scale <= NAIVE_MEASURED_UP_TO or args.naive_all:
-        row("naive loop", measure([PY, "-c", NAIVE, str(corpus / "raw")], env, logs, f"naive-x{scale}"))
+        naive = [PY, "-c", NAIVE, str(corpus / "raw")]
+        r = median_run(lambda k: measure(naive, env, logs, f"naive-x{scale}-{k}"), repeat)
+        row("naive loop", r, **_spread(r))
     elif naive1 and naive1["ok"]:
         est = naive1["seconds"] * scale
         rows.append(
@@ -623,8 +658,15 @@ def run_scale(scale: int, args, files: list[Path], tmp: Path, env: dict, res: di
         print(f"    naive loop  ~{est:.0f} s (estimated: {scale} × the 1× time; --naive-all measures it)", flush=True)
 
     run = [PY, "-m", "pipeline", "run", "--corpus", str(corpus), "--out", str(out)]
-    r = measure(run, env, logs, f"cold-x{scale}")
-    cold = row("cold", r, stages=stage_seconds(r["stdout"], out) if r["ok"] else None)
+
+    def cold_run(k: int) -> dict:
+        shutil.rmtree(out, ignore_errors=True)  # every repetition starts from an empty output folder
+        r = measure(run, env, logs, f"cold-x{scale}-{k}")
+        r["stages"] = stage_seconds(r["stdout"], out) if r["ok"] else None
+        return r
+
+    r = median_run(cold_run, repeat)
+    cold = row("cold", r, stages=r["stages"], **_spread(r))
     if not cold["ok"]:
         # a warm run after a failed cold one would be a second cold attempt, and an edit has nothing to update
         skipped = "warm run, Dask run and edit" if scale == 1 else "warm run"
@@ -671,8 +713,13 @@ def main() -> int:
         "--naive-all", action="store_true", help=f"measure the naive loop above {NAIVE_MEASURED_UP_TO}x too"
     )
     ap.add_argument("--skip-extras", action="store_true", help="no audit share and engine agreement")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="runs of the naive loop and the cold run at 1x; the median counts (3)"
+    )
     ap.add_argument("--json", type=Path, default=ROOT / "outputs" / "benchmarks.json", help="where the figures go")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat takes a whole number >= 1, got {args.repeat}")
     files = source_files(args.shared)
     if not files:
         raise SystemExit(f"benchmark corpora not found in {args.shared} (pass --shared)")

@@ -1090,7 +1090,8 @@ VERBS_IN_XING = frozenset(
     ("推行", "实行", "执行", "运行", "进行", "试行", "施行", "先行", "践行", "奉行", "发行", "通行")
 )
 CATEGORY_BEFORE = re.compile(r"(?:等(?:[\d一二三四五六七八九十百千]+[个家所座项批类])?|各类|各种|各级)$")
-MODIFIER_HEADS = ("模式", "平台", "体系")
+QUOTED_AFTER = re.compile(r"“[^“”]{1,12}”[\u4e00-\u9fff]")
+MODIFIER_HEADS = ("模式", "平台", "体系", "品牌", "体制")
 
 
 def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases) -> bool:
@@ -1106,6 +1107,8 @@ def _not_a_name(text: str, a: int, b: int, x: int, y: int, tokens, tags, phrases
         r"^[^，。；]*等(?:\d+个)?(?:重[点大])?(?:产业)?项目", text[b:y]
     ):
         return True
+    if text[a:b].endswith(("体制", "机制", "制度")) and QUOTED_AFTER.match(text, b):
+        return True  # 科技及体制“双创新”改革试点: the name goes on past the quote, its head is not here
     if text[a:b].endswith("行动") and text[b - 3 : b - 1] in VERBS_IN_XING:
         return True  # 全域推行动中备勤…: 推行|动中, the tokenizer's 行动 is no head here (protocol B1)
     if text[a:b].endswith(MODIFIER_HEADS):
@@ -1256,7 +1259,7 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
             len(head) > 12
             or HEAD_BREAK.search(head)
             or any(
-                verb_at(k) or ph.lead_verbs.match(clause, k)
+                verb_at(k) or ph.lead_verbs.match(clause[k:])  # the pattern is anchored: match it on the rest
                 for k in range(i, m.start() + 1)
                 if k not in inside or k == m.start()
             )
@@ -1635,14 +1638,10 @@ def named_object(doc: Document) -> Iterator[dict | None]:
     for r, a, b, verb, obj in doc.actions:
         text = r.text
         o0 = b - len(obj) if obj and text[:b].endswith(obj) else a + len(verb)
-        while True:  # 实施好…, 建立了…, 启动运营…: the object starts after every verb and particle of the chain
-            while o0 < b and text[o0] in " 　好了起":
-                o0 += 1
-            chained = codebook.phrases.lead_verbs.match(text, o0)
-            nxt = chained.group(0) if chained and chained.end() > o0 else None
-            if nxt is None or b - o0 - len(nxt) < 3:
-                break
-            o0 += len(nxt)
+        # 实施好…, 建立了…: the object starts after the verb's particle. A second verb is not taken off here: a
+        # programme's name may open with one (创新创业主体培育工程, 全面对接服务RCEP行动; protocol §10.55)
+        while o0 < b and text[o0] in " 　好了起":
+            o0 += 1
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
         inner = next(
             (

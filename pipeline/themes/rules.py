@@ -1376,6 +1376,23 @@ DIGIT = re.compile(r"\d")
 ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
 # a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
 SECTOR = re.compile(r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)")
+# the role a named body is put to (发挥“淮链通”供需对接平台作用, 发挥上市公司联盟带动作用)
+ROLE = re.compile(
+    r"(?:的)?(?:[\u4e00-\u9fff]{0,4}?(?:带动|引领|龙头|主导|支撑|示范|桥梁纽带|牵引|赋能|主力军|主阵地))?作用$"
+)
+BODY_WORDS = ("集团", "公司", "学院", "大学", "研究院", "联盟", "基金", "专班", "工作队", "中心", "平台", "协会")
+
+
+def _names_a_role(obj: str, codebook: Codebook) -> bool:
+    """``obj`` of 发挥 puts a named body to work (…人才发展集团作用, “全科网格”作用), not a principle or a kind."""
+    m = ROLE.search(obj)
+    if m is None or m.start() < 2:
+        return False
+    body = obj[: m.start()]
+    suffixes = tuple(x for n in ("carrier", "mechanism") if n in codebook.themes for x in codebook.themes[n].suffixes)
+    return "“" in body or body.endswith(BODY_WORDS) or (bool(suffixes) and body.endswith(suffixes))
+
+
 # verbs that grow or promote (做大做强…产业集群, 壮大金融业, 促进…就业): with no quantity, an aim (protocol §10.59)
 GROWS = ("做大做强", "做强做优", "做优做强", "做强做优做大", "做大做优", "做大", "做强", "做优", "壮大", "发展壮大")
 GROWN = re.compile(r"[^，,；;]{1,40}?(?:产业集群|(?<!企)业|经济|业态|资本|规模)")
@@ -1415,6 +1432,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # 促进人口向城区集聚, 壮大金融业, 做大|做强: an aim to promote or grow (protocol §10.59)
     if obj.startswith("的"):
         return None  # 发展的成果来之不易: the verb is a noun here
+    if verb == "发挥" and not _names_a_role(obj, codebook):
+        return None  # 发挥政府主导作用: a principle; 发挥…人才发展集团作用 puts a named body to work (protocol §10.59)
     if verb == "形成" and not _names_a_practice(obj, codebook):
         return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)

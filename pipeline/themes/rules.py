@@ -1376,6 +1376,46 @@ DIGIT = re.compile(r"\d")
 ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
 # a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
 SECTOR = re.compile(r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)")
+# what a city means to become (打造…高地, …先行区, …样板, …升级版): with no count, quote or quantity, an aim
+ROLE_HEADS = (
+    "目的地",
+    "先行区",
+    "引领区",
+    "承载区",
+    "核心区",
+    "集聚地",
+    "高地",
+    "之都",
+    "名城",
+    "升级版",
+    "新前沿",
+    "热点",
+    "地标",
+    "社会",
+    "政府",
+    "城市",
+    "样板",
+    "示范区",
+    "排头兵",
+    "桥头堡",
+    "增长极",
+    "枢纽",
+)
+COUNTED = re.compile(r"\d|“|[一二三四五六七八九十两]+[个家处条座]|一批")
+
+
+def _claims_a_role(obj: str) -> bool:
+    """``obj`` of 打造 is a role claimed (a scope, a world rank, a role's head or 具有…的), not a thing built."""
+    if COUNTED.search(obj):
+        return False
+    return bool(
+        POSITION_SCOPE.match(obj)
+        or WORLD_CLASS.match(obj)
+        or obj.endswith(ROLE_HEADS)
+        or re.search(r"具有[^的]{1,12}的", obj)
+    )
+
+
 # the role a named body is put to (发挥“淮链通”供需对接平台作用, 发挥上市公司联盟带动作用)
 ROLE = re.compile(
     r"(?:的)?(?:[\u4e00-\u9fff]{0,4}?(?:带动|引领|龙头|主导|支撑|示范|桥梁纽带|牵引|赋能|主力军|主阵地))?作用$"
@@ -1447,7 +1487,9 @@ def action(doc: Document) -> Iterator[dict | None]:
     """One concrete action per clause (docs/coding_protocol.md §6): a clause that opens with an action verb
     and names its object (改造老旧小区245个, 实施城市更新行动), outside headings, problem passages and the
     list of a year's expected targets."""
-    for r, a, b, verb, _obj in doc.actions:
+    for r, a, b, verb, obj in doc.actions:
+        if verb == "打造" and _claims_a_role(obj.strip()):
+            continue  # 打造人才高地, 打造世界级碳纤维产业基地: a role the city means to play, no measure (§10.59)
         span = r.text[a:b]
         at = span.find(verb)
         rest = span[at + len(verb) :] if at >= 0 else span

@@ -1726,11 +1726,15 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
         # 科研机构共建创新联合体: a body co-built; 市校共建相融互促机制 names the arrangement with its partners
         named = _bare(text, made.end(), b)[2] if made else ""
-        if made and _ends_in(named, suffixes) and (made.group(0) != "共建" or not named.endswith(mechanism_heads)):
+        # 形成|共建互补党建联合体: 共建 joined to 互补, 共享… describes the name, it is no second action
+        cobuilt = made is not None and made.group(0) == "共建"
+        described = made is not None and cobuilt and CO_BUILT_NAME.match(text, made.end()) is not None
+        if made and _ends_in(named, suffixes) and not (described or (cobuilt and named.endswith(mechanism_heads))):
             o0 = made.end()
         yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
 
 
+CO_BUILT_NAME = re.compile(r"互补|共[享治管用赢]")
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 AVOIDED = re.compile(r"(?:防范|杜绝|反对|严禁|禁止|防止|力戒|纠治)")
 AWARD_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}奖")

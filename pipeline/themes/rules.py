@@ -1624,9 +1624,8 @@ def _action_pieces(text: str, a: int, b: int, codebook: Codebook) -> list[tuple[
             cuts.append(k + 1)
             continue
         # 开工改造老旧小区477个、既有住宅加装电梯455台: a member with its own subject, verb and quantity after an
-        # action with its quantity is an action of its own
-        # action of its own; a work named by its object and verb (危桥改造15座, 退化林修复8万亩) is one more member
-        # of the list the first verb governs (实施农村公路新改建260公里、危桥改造15座)
+        # action with its quantity is an action of its own; a work named by its object and verb (危桥改造15座,
+        # 退化林修复8万亩) is one more member of the list the first verb governs (实施…新改建260公里、危桥改造15座)
         if (
             QUANTITY.search(text, cuts[-1], k)
             and QUANTITY.search(member)
@@ -1724,13 +1723,14 @@ def named_object(doc: Document) -> Iterator[dict | None]:
             yield from _named(doc, r, _members(text, o0, inner[0], suffixes), suffixes)
             o0 = inner[1]
         made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
-        # 科研机构共建创新联合体: a body co-built; 市校共建相融互促机制 names the arrangement with its partners
-        named = _bare(text, made.end(), b)[2] if made else ""
-        # 形成|共建互补党建联合体: 共建 joined to 互补, 共享… describes the name, it is no second action
-        cobuilt = made is not None and made.group(0) == "共建"
-        described = made is not None and cobuilt and CO_BUILT_NAME.match(text, made.end()) is not None
-        if made and _ends_in(named, suffixes) and not (described or (cobuilt and named.endswith(mechanism_heads))):
-            o0 = made.end()
+        if made:
+            # 科研机构共建|创新联合体: a body co-built is named after 共建; not an arrangement named with its partners
+            # (市校共建相融互促机制), nor where 共建 joined to 互补, 共享… describes the name (形成|共建互补党建联合体)
+            named = _bare(text, made.end(), b)[2]
+            cobuilt = made.group(0) == "共建"
+            described = cobuilt and CO_BUILT_NAME.match(text, made.end()) is not None
+            if _ends_in(named, suffixes) and not (described or (cobuilt and named.endswith(mechanism_heads))):
+                o0 = made.end()
         yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
 
 

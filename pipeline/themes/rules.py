@@ -213,7 +213,7 @@ NAME_OPENER = re.compile(
 LIST_CLOSE = re.compile(r"[，,]?等等$")
 # verbs that never modify a generic head like an adjective (创新工作机制 is a kind; 建立长效机制 names none)
 PLAIN_VERBS = frozenset(
-    {"建立", "健全", "完善", "落实", "重塑", "构建", "推行", "实行", "执行", "形成", "深化", "建立健全"}
+    {"建立", "健全", "完善", "落实", "重塑", "构建", "推行", "实行", "执行", "形成", "深化", "建立健全", "打造", "搭建"}
 )
 LEADING_COUNT = re.compile(r"^\d+(?:\.\d+)?[个家项所座批处条](?=[\u4e00-\u9fff“])")
 TOTAL_AFTER = re.compile(r"[、，,](?:累计|总计|共计)[^、，,]{1,14}$")
@@ -257,6 +257,7 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
                 and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
             ):
                 s = stripped
+        s = OWNER_BEFORE_QUOTE.sub("", s)  # 建立完善|市“三级三类”规划体系: the owner shows once the verb is off
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
@@ -360,9 +361,11 @@ def _extend_left(tokens, k: int, start: int, j: int, tags, phrases, max_tokens: 
             and j > 0
             and tokens[j - 1][2] == wa
             and _nominal(tokens[j - 1][0], tags, phrases)
-            and tags.get(tokens[j - 1][0], "n") in ("n", "nz", "ns", "nt", "nr", "vn", "j", "ng")  # not 对外开放
+            and tags.get(tokens[j - 1][0], "n") in ("n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l")  # not 对外开放
             and not tokens[j - 1][0].endswith(NAME_HEADS)  # 合作模式和利益联结机制: two names
             and tokens[j - 1][0] not in ADMIN_UNITS  # 乡镇和太平经开区: the units and the zone, not one name
+            # a name's rank opens it (…对外开放和|国家级加工贸易产业园): after the conjunction a name begins
+            and not RANK_START.match("".join(t[0] for t in tokens[j + 1 : j + 3]))
             and b - tokens[j - 1][1] <= max_chars
         ):
             # 能耗和碳排放双控制度, 政府和社会资本合作新机制: modifiers share the head
@@ -738,11 +741,16 @@ class Document:
             or (theme in ("mechanism", "carrier") and re.fullmatch(r"以[^，。；的]{1,20}为[^的]*", phrase))
         ):  # 以人民为中心, 以县城为载体: a frame, not a name
             return None
+        if theme == "mechanism" and (m := PLACE_QUOTE.match(phrase)) and m.group(1) in self.places:
+            phrase = phrase[m.end(1) :]  # 泸州“康联体”模式: where a model comes from is no part of its name
         i = text.find(phrase, a)
         if theme == "carrier" and i >= 0:
             phrase = _carrier_in_context(text, i, phrase)
             if phrase is None:
                 return None
+            part = SUB_AREA.match(text, i + len(phrase))
+            if part and part.group(1) in self.places:
+                phrase += part.group(0)  # 中国—东盟产业合作区南宁片区: a zone's part in a city is named with the zone
         # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制
         for o, c in (("“", "”"), ("（", "）"), ("(", ")")):
             if i > 0 and phrase.count(c) > phrase.count(o):
@@ -1069,10 +1077,11 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
     suffix_themes = [
         (n, tuple(sorted(t.suffixes, key=len, reverse=True))) for n, t in codebook.themes.items() if t.suffixes
     ]
+    any_suffix = _any_of(tuple(x for _, sfxs in suffix_themes for x in sfxs))
     for _, r in doc.free():
         text, s0 = r.text, int(r.start)
         stoks = doc.tokens.get(int(r.sent_id), [])
-        if not stoks or not _has_any(text, tuple(x for _, sfxs in suffix_themes for x in sfxs)):
+        if not stoks or any_suffix is None or not any_suffix.search(text):
             continue
         local = [(w, a - s0, b - s0) for w, a, b in stoks]
         clause_spans = _clauses(text)
@@ -1083,6 +1092,11 @@ def noun_phrase(doc: Document) -> Iterator[dict | None]:
                     continue
                 if _not_a_name(text, a, b, x, y, local, doc.tags, codebook.phrases):
                     continue
+                # 守牢|意识形态主阵地, 丰富|世界知名消费载体: the clause's own action verb opens the phrase; the
+                # name is its object (protocol B1)
+                start = _action_start(text[x:y], codebook) if a - x <= 6 else None
+                if start is not None and x + start[1] == a and b - a - len(start[2]) >= 3:
+                    a += len(start[2])
                 yield doc.item(r, name, a, b, "noun_phrase")
 
 
@@ -1722,27 +1736,40 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         if inner is not None:
             yield from _named(doc, r, _members(text, o0, inner[0], suffixes), suffixes)
             o0 = inner[1]
-        made = CREATED.search(text, o0, b)  # 支持…企业组建产业创新联盟: the name is what the inner verb creates
-        if made:
-            # 科研机构共建|创新联合体: a body co-built is named after 共建; not an arrangement named with its partners
-            # (市校共建相融互促机制), nor where 共建 joined to 互补, 共享… describes the name (形成|共建互补党建联合体)
-            named = _bare(text, made.end(), b)[2]
-            cobuilt = made.group(0) == "共建"
-            described = cobuilt and CO_BUILT_NAME.match(text, made.end()) is not None
-            if _ends_in(named, suffixes) and not (described or (cobuilt and named.endswith(mechanism_heads))):
-                o0 = made.end()
-        yield from _named(doc, r, _members(text, o0, b, suffixes), suffixes)
+        o0 = _created(text, o0, b, suffixes, mechanism_heads)
+        members = _members(text, o0, b, suffixes)
+        # 支持枝江创建…示范区、当阳创建…产业园: each member names what its own inner verb creates
+        members = [(_created(text, s, e, suffixes, mechanism_heads), e) for s, e in members]
+        yield from _named(doc, r, members, suffixes)
+
+
+def _created(text: str, s: int, e: int, suffixes, mechanism_heads) -> int:
+    """Where the name in ``text[s:e]`` starts: after an inner verb that creates it (支持…企业组建|产业创新联盟),
+    else at ``s``. A body co-built is named after 共建 (科研机构共建|创新联合体); not an arrangement named with
+    its partners (市校共建相融互促机制), nor where 共建 joined to 互补, 共享… describes the name
+    (形成|共建互补党建联合体)."""
+    made = CREATED.search(text, s, e)
+    if not made:
+        return s
+    named = _bare(text, made.end(), e)[2]
+    cobuilt = made.group(0) == "共建"
+    described = cobuilt and CO_BUILT_NAME.match(text, made.end()) is not None
+    if _ends_in(named, suffixes) and not (described or (cobuilt and named.endswith(mechanism_heads))):
+        return made.end()
+    return s
 
 
 CO_BUILT_NAME = re.compile(r"互补|共[享治管用赢]")
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
+PROGRAMME_TAIL = re.compile(r"(?:试点|工程|行动|计划|攻坚战)$")
+PLACE_MEMBER = re.compile(r"[省市县区乡镇村]$")
 AVOIDED = re.compile(r"(?:防范|杜绝|反对|严禁|禁止|防止|力戒|纠治)")
 AWARD_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}奖")
 PILOT_TAIL = re.compile(r"(城市|项目|[市县](?![\u4e00-\u9fff])|[市县](?=建设|创建))")
 # verbs that run a programme; a verb right after them opens the programme's name when the object ends in one
 RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组织开展", "全面实施", "全面开展")
 PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
-CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
+CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|构建|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
@@ -1756,6 +1783,8 @@ OWNER_BEFORE_QUOTE = re.compile(
 )
 # a county or town before a quoted model or method is where it comes from (公安县“三块田”模式, 太伏镇“一站式”…工作法);
 # before a body it is part of the body's name (叙永县“石榴籽”人民调解委员会)
+SUB_AREA = re.compile(r"([\u4e00-\u9fff]{2,3})(?:片区|扩展区|协同发展区|功能区|分中心|分园)")
+PLACE_QUOTE = re.compile(r"^([\u4e00-\u9fff]{2,3})“")
 PLACE_BEFORE_QUOTE = re.compile(r"^[\u4e00-\u9fff]{1,4}(?:县|镇|乡|街道)(?=“)")
 
 
@@ -1806,6 +1835,17 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
         cut = text.rfind("等", last_s, last_e)
         named = [_ends_in(_bare(text, x, y)[2], suffixes) for x, y in parts[:-1]]
         own_qty = [bool(QUANTITY.search(text[x:y])) for x, y in parts[:-1]]
+        # how long a member may be and still share the last member's head: a mechanism's or a programme's head is
+        # shared by longer members (城乡居民、灵活就业人员、新业态就业人员…专项行动) than a place's
+        shared_width = (
+            6
+            if SHARED_MECHANISM_HEAD.search(text[o0:b])
+            else 7
+            if len(last := _bare(text, last_s, last_e)[2]) >= 6
+            and PROGRAMME_TAIL.search(last)
+            and not any(PLACE_MEMBER.search(text, x, y) for x, y in parts[:-1])  # 新丰乡盛洪村、…试点: who runs it
+            else 4
+        )
         if cut > last_s and all(named) and _ends_in(_bare(text, last_s, cut)[2], suffixes):
             parts[-1] = (last_s, cut)  # 浑南科技城、沈北科教园等创新空间: the category after 等 is not a name
         elif (
@@ -1813,6 +1853,7 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             and not any(named)
             and all(y - x <= 4 for x, y in parts[:-1])
             and cut - last_s <= 4
+            and not text.startswith(("领域", "方面", "行业"), cut + 1)  # …交通等领域…整治行动: areas of one name
             and _ends_in(_bare(text, cut + 1, last_e)[2], suffixes)
         ):
             parts = [
@@ -1823,7 +1864,7 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             and _ends_in(_bare(text, o0, b)[2], suffixes)
             and (
                 all(
-                    n or len(text[x:y].rsplit("的", 1)[-1]) <= (6 if SHARED_MECHANISM_HEAD.search(text[o0:b]) else 4)
+                    n or len(text[x:y].rsplit("的", 1)[-1]) <= shared_width
                     for n, (x, y) in zip(named, parts[:-1], strict=True)
                 )
                 or SHARED_COUNT.search(text, last_s, last_e)

@@ -1491,8 +1491,11 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if verb == "形成" and not _names_a_practice(obj, codebook):
         return None  # 形成…发展格局, 形成现实生产力: an outcome; 形成共建互补党建联合体 builds a carrier (protocol §6)
     aim = _longest_at(clause, at, measure.aim_verbs)
-    if aim and clause[at + len(aim) :].strip().rstrip("等").endswith(tuple(measure.aim_heads)):
-        return None  # 培育壮大新质生产力: the longest verb decides whether the clause states an aim
+    aimed = clause[at + len(aim) :].strip().rstrip("等") if aim else ""
+    if aim and aimed.endswith(tuple(measure.aim_heads)) and not DIGIT.search(obj):
+        # 培育壮大新质生产力, 推动人口集聚: the longest verb decides whether the clause states an aim; with a quantity
+        # it commits to a work (推动总投资572亿元的74个项目尽快落地见效, protocol §10.61)
+        return None
     return i, verb, obj
 
 

@@ -1766,6 +1766,7 @@ CO_BUILT_NAME = re.compile(r"互补|共[享治管用赢]")
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 PROGRAMME_TAIL = re.compile(r"(?:试点|工程|行动|计划|攻坚战)$")
 PLACE_MEMBER = re.compile(r"[省市县区乡镇村]$")
+CAMPAIGN_YEAR = re.compile(r"[\u4e00-\u9fff](?<![一二三四五六七八九十两百千])年”?$")
 AVOIDED = re.compile(r"(?:防范|杜绝|反对|严禁|禁止|防止|力戒|纠治)")
 AWARD_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}奖")
 PILOT_TAIL = re.compile(r"(城市|项目|[市县](?![\u4e00-\u9fff])|[市县](?=建设|创建))")
@@ -1847,6 +1848,7 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
             if len(last := _bare(text, last_s, last_e)[2]) >= 6
             and PROGRAMME_TAIL.search(last)
             and not any(PLACE_MEMBER.search(text, x, y) for x, y in parts[:-1])  # 新丰乡盛洪村、…试点: who runs it
+            and not any(CAMPAIGN_YEAR.search(text, x, y) for x, y in parts[:-1])  # 招商引资突破年、…: a name of its own
             else 4
         )
         if cut > last_s and all(named) and _ends_in(_bare(text, last_s, cut)[2], suffixes):

@@ -605,7 +605,8 @@ def _after_inner_action(name: str) -> str:
 # what a construction work is built on or does (…水库增容工程, …航道整治工程, …城际架梁工程), not a programme's aim
 WORKS = re.compile(
     r"水库|河道?|湖|渠|航道|港|码头|高速|铁路|城际|公路|国道|省道|大桥|桥|隧道|管网|路网|管廊|枢纽|机场|电站|水厂|堤|闸|"
-    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|扩容|架梁|通航|水土保持|连通|廊道"
+    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|扩容|架梁|通航|水土保持|连通|廊道|"
+    r"饮水|灌区|互通|贯通|棚改|[东南西北]延|延伸|站网|复流|水资源配置|安防"  # protocol §10.62
 )
 
 # a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
@@ -734,6 +735,8 @@ class Document:
             or phrase in generic
             or phrase.endswith(_per_list(generic, _long_words))
             or COUNTED_GENERIC.fullmatch(phrase)
+            # 延|工程 (瀛洲路南延工程 cut by the tokenizer): one character before a generic head names nothing
+            or (theme in ("mechanism", "carrier") and len(phrase) == 3 and phrase[1:] in generic)
             or _excluded_head(phrase, self.codebook.themes[theme])
             # 深化…体制改革, 农村宅基地制度改革: an area of reform, not a mechanism (protocol §10.29, §10.50)
             or (theme == "mechanism" and (phrase.endswith("体制机制") or REFORMED.match(text, b - 2)))

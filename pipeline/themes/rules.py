@@ -243,9 +243,6 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
         s = LIST_CLOSE.sub("", s)  # …干事创业的精气神不足等等: 等等 closes the list, it is no part of the item
     if theme in ("mechanism", "carrier"):
         s = NAME_OPENER.sub("", s) if len(NAME_OPENER.sub("", s)) >= 4 else s  # 与省产业技术研究院, 3.02万亩…试点
-        s = OWNER_BEFORE_QUOTE.sub("", s)  # 市“551”计划: who runs a quoted name is no part of it
-        if theme == "mechanism":
-            s = PLACE_BEFORE_QUOTE.sub("", s)
         for _ in range(2):  # 迭代升级…, 升级推出…: a chain of verbs
             stripped = verbs.sub("", s)
             # not 执行者行动 → 者行动; 建立健全长效机制 → 长效机制, which says nothing (an item of no name is dropped)
@@ -257,7 +254,10 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
                 and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
             ):
                 s = stripped
-        s = OWNER_BEFORE_QUOTE.sub("", s)  # 建立完善|市“三级三类”规划体系: the owner shows once the verb is off
+        # 市“551”计划, 建立完善|市“三级三类”规划体系: who runs a quoted name is no part of it (once the verb is off)
+        s = OWNER_BEFORE_QUOTE.sub("", s)
+        if theme == "mechanism":
+            s = PLACE_BEFORE_QUOTE.sub("", s)  # the gazetteer's places: Document.item (PLACE_QUOTE)
         stripped = NOUN_DESCRIPTORS.sub("", s)  # 新一轮, 一批, 全省首个: not part of a name (protocol B8)
         if len(stripped) >= 3 and stripped not in generic:
             s = stripped
@@ -1788,10 +1788,12 @@ NAME_TAIL = re.compile(r"(?:建设|提档升级|提质增效|扩容提质|创建
 OWNER_BEFORE_QUOTE = re.compile(
     r"^(?:自治区|全省|全市|全区|全州|全县|全国|中央|省委|市委|我市|我省|我区|新时代|省|市|州|县)(?=“)"
 )
+# a zone's part in a city, named with the zone when the city is a place (…产业合作区南宁片区)
+SUB_AREA = re.compile(r"([\u4e00-\u9fff]{2,3})(?:片区|扩展区|协同发展区|功能区|分中心|分园)")
+# a place of the gazetteer before a quoted model (泸州“康联体”模式): checked in Document.item, which has the places
+PLACE_QUOTE = re.compile(r"^([\u4e00-\u9fff]{2,3})“")
 # a county or town before a quoted model or method is where it comes from (公安县“三块田”模式, 太伏镇“一站式”…工作法);
 # before a body it is part of the body's name (叙永县“石榴籽”人民调解委员会)
-SUB_AREA = re.compile(r"([\u4e00-\u9fff]{2,3})(?:片区|扩展区|协同发展区|功能区|分中心|分园)")
-PLACE_QUOTE = re.compile(r"^([\u4e00-\u9fff]{2,3})“")
 PLACE_BEFORE_QUOTE = re.compile(r"^[\u4e00-\u9fff]{1,4}(?:县|镇|乡|街道)(?=“)")
 
 

@@ -723,6 +723,20 @@ class Document:
             return None
         return phrase
 
+    def _word_start(self, r, i: int, phrase: str) -> tuple[int, str]:
+        """(start, name) of a name found at ``r.text[i:]``, moved back to the start of the word it opens inside:
+        a numeral, noun or name of the dictionary (第三|代半导体… → 第三代…, 建成和|美乡村… → 和美乡村…,
+        打造起|亚… → 起亚…); not a verb, adverb or conjunction the name follows (protocol B1)."""
+        at = int(r.start) + i
+        for w, wa, wb in self.tokens.get(int(r.sent_id), []):
+            if wa < at < wb:
+                head = w[: at - wa]
+                verbs = self.codebook.phrases.lead_verbs
+                if self.tags.get(w, "")[:1] in NAME_WORD_TAGS and len(head) <= 3 and not verbs.match(head):
+                    return i - (at - wa), r.text[i - (at - wa) : i] + phrase
+                break
+        return i, phrase
+
     def item(self, r, theme: str, a: int, b: int, method: str, **fields) -> dict | None:
         """The row of an item found at ``text[a:b]`` of sentence ``r``, trimmed; None when it says nothing."""
         text, s0 = r.text, int(r.start)
@@ -754,6 +768,8 @@ class Document:
             part = SUB_AREA.match(text, i + len(phrase))
             if part and part.group(1) in self.places:
                 phrase += part.group(0)  # 中国—东盟产业合作区南宁片区: a zone's part in a city is named with the zone
+        if theme in ("mechanism", "carrier") and i > 0:
+            i, phrase = self._word_start(r, i, phrase)
         # an item never starts inside a quotation or a bracket: 市场评估”的…机制 → “…市场评估”的…机制
         for o, c in (("“", "”"), ("（", "）"), ("(", ")")):
             if i > 0 and phrase.count(c) > phrase.count(o):
@@ -1324,6 +1340,25 @@ def _verb_nouns(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(nouns), frozenset(p for p in pairs if p[0] in lasts)
 
 
+@lru_cache(maxsize=1)
+def _dictionary_adverbs() -> frozenset[str]:
+    """Two-character adverbs of jieba's dictionary in common use (共同, 再次, 并肩): a one-character word that
+    opens one of them is no word of its own there."""
+    import jieba
+
+    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
+    return frozenset(w for w, f in re.findall(r"^(\S{2}) (\d+) d$", words, re.M) if int(f) >= 100)
+
+
+def _subject_at(clause: str, i: int, subjects) -> str | None:
+    """The subject, time or total word at ``clause[i]`` that is set aside before a verb; not a one-character one
+    that opens a longer adverb (共 in 共同搞好, 再 in 再次: protocol B1, no item starts inside a word)."""
+    word = _longest_at(clause, i, subjects)
+    if word is not None and len(word) == 1 and clause[i : i + 2] in _dictionary_adverbs():
+        return None
+    return word
+
+
 @lru_cache(maxsize=16_384)  # a clause is read whole and again piece by piece (_action_pieces)
 def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tuple[int, int, str] | None:
     """(start, verb offset, verb) where the action of ``clause`` starts, once its list marker, subject, time words
@@ -1349,7 +1384,7 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
             i += m.end()
             continue
         word = (
-            _longest_at(clause, i, ph.subjects)
+            _subject_at(clause, i, ph.subjects)
             or (subject and _actor(clause, i, verb_at, ph))
             or (
                 "通过"  # 通过打造…联合体: the means is the action, unless the clause names a manner (…等方式)
@@ -1765,6 +1800,8 @@ def _created(text: str, s: int, e: int, suffixes, mechanism_heads) -> int:
     return s
 
 
+# the dictionary's tags of words a name may open with (numerals, nouns, names): 第三代, 和美乡村, 起亚
+NAME_WORD_TAGS = ("m", "n")
 CO_BUILT_NAME = re.compile(r"互补|共[享治管用赢]")
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 PROGRAMME_TAIL = re.compile(r"(?:试点|工程|行动|计划|攻坚战)$")

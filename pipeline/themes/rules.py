@@ -732,7 +732,14 @@ class Document:
             if wa < at < wb:
                 head = w[: at - wa]
                 verbs = self.codebook.phrases.lead_verbs
-                if self.tags.get(w, "")[:1] in NAME_WORD_TAGS and len(head) <= 3 and not verbs.match(head):
+                before = r.text[max(0, i - len(head) - 6) : i]  # 建成投用|户外…: the head ends a verb before it
+                ends_verb = any(before.endswith(v) for vs in _action_verbs(self.codebook).values() for v in vs)
+                if (
+                    self.tags.get(w, "")[:1] in NAME_WORD_TAGS
+                    and len(head) <= 3
+                    and not verbs.match(head)
+                    and not ends_verb
+                ):
                     return i - (at - wa), r.text[i - (at - wa) : i] + phrase
                 break
         return i, phrase
@@ -1271,12 +1278,14 @@ JIANG_PREPOSITION = re.compile(r"纳入|列入|作为|融入|转化为|打造成
 MANNER_END = re.compile(r"(?:方式|形式|措施|途径|手段|办法|渠道|举措)$")
 # the head of a subject that acts: a body or group of people (市直机关工委和各区委, 各机关党支部, 机关党员干部)
 ACTOR_HEAD = re.compile(
-    r"(?:党组织|党委|党工委|工委|党支部|机关|政府|部门|单位|区委|市委|县委|委员会|协作区|党员干部|党员|干部)"
-    r"(?:都|也|还|均|分别|先后|共同|统一|负责|要|应当|应|进一步)*"
+    r"(?:党组织|党委|党工委|工委|党支部|机关|政府|部门|单位|区委|市委|县委|委员会|协作区|党员干部|党员|干部|街道|"
+    r"(?:社会|经济)组织)"
+    r"(?:[（(][^（）()]{1,8}[）)])?"  # 街道党工委（社区委）
+    r"(?:都|也|还|均|分别|先后|共同|统一|负责|要|应当|应|进一步|已经|已|全部|相继|陆续|立即|随即|普遍|定期|主动|率先)*"
 )
 
 
-HEAD_BREAK = re.compile(r"[，,；;：:、“”《》。的]")
+HEAD_BREAK = re.compile(r"[，,；;：:、“”《》。的对把将向为]")
 
 
 def _actor(clause: str, i: int, verb_at, ph) -> str | None:
@@ -1301,6 +1310,13 @@ def _actor(clause: str, i: int, verb_at, ph) -> str | None:
         j = m.end()
         if clause.startswith(NOUN_VERBS, j):
             return None  # 法治政府建设, 市委部署: the verb is a noun of the phrase, not the action of a subject
+        if (
+            clause[j : j + 1] in ph.prepositions
+            and clause[j] != "对"  # 社区干部对…给予了充分认可: a judgement, not an action
+            and clause[j : j + 2] not in _dictionary_words()  # 负责同志, 同时: no preposition
+            and _after_preposition(clause, j, verb_at) is not None
+        ):
+            return clause[i:j]  # 96个直属机关党组织分别|与91个街工委结成…: the action opens with its preposition
         v = verb_at(j)
         rest = clause[j + len(v) :] if v else ""
         if (
@@ -1348,6 +1364,45 @@ def _dictionary_adverbs() -> frozenset[str]:
 
     words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
     return frozenset(w for w, f in re.findall(r"^(\S{2}) (\d+) d$", words, re.M) if int(f) >= 100)
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> dict[str, str]:
+    """Two-character words of jieba's dictionary in common use, with their tags (同志 n, 同时 c, 党组 n): a
+    preposition that opens one is no preposition there, a verb that a noun of them cuts is no verb."""
+    import jieba
+
+    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
+    return {w: t for w, f, t in re.findall(r"^(\S{2}) (\d+) (\S+)$", words, re.M) if int(f) >= 100}
+
+
+def _after_preposition(clause: str, i: int, verb_at) -> tuple[int, str] | None:
+    """(offset, verb) of the verb that ends the prepositional phrase at ``clause[i]`` (为社区党组织|提供…,
+    与合肥工业大学|共建…); for 将 and 把 the verb they lead to (将共建工作|纳入目标管理); None when there is
+    none within 20 characters, or it describes rather than acts (…共建工作开展得比较扎实)."""
+    if clause[i] in "将把" and (m := JIANG_PREPOSITION.search(clause, i + 1, i + 24)):
+        found = verb_at(m.start())
+        if found:
+            return m.start(), found
+    if DEGREE_COMPLEMENT.search(clause, i):
+        return None  # …共建工作开展得比较扎实有效: how a work went, not an action
+    if clause[i] == "为" and "以" in clause[:i]:
+        return None  # 以街道党工委为牵头单位: a frame, not a preposition
+    for k in range(i + 1, min(len(clause), i + 20)):
+        found = verb_at(k)
+        if clause[i:k].count("“") > clause[i:k].count("”"):
+            continue  # not a verb inside a quoted name (将今年作为“开发区…”)
+        if not found or clause[k - 1] in "的是" or _dictionary_words().get(clause[k - 1 : k + 1], "").startswith("n"):
+            continue  # not 党|组织: a verb that a noun cuts is none
+        if clause[i] != "在" and clause.startswith("的", k + len(found)):
+            continue  # 以协议的形式: a verb before 的 is a modifier
+        return None if LACKING.search(clause, max(i, k - 4), k) else (k, found)  # …缺乏横向联系: what is missing
+    return None
+
+
+# a verb with a complement of degree (开展得比较扎实) describes how a work went
+DEGREE_COMPLEMENT = re.compile(r"[\u4e00-\u9fff]得(?:比较|很|较|更|十分|非常|不|还|到)")
+LACKING = re.compile(r"缺乏|缺少|没有|未能|难以")
 
 
 def _subject_at(clause: str, i: int, subjects) -> str | None:
@@ -1401,12 +1456,9 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
     if v is None and i < n and clause[i] in ph.prepositions + ("在",):
         # 为社区党组织提供…, 将…纳入财政预算, 与合肥工业大学共建…: the action opens with its preposition;
         # a place (在街道层面成立了…) is set aside like a subject
-        for k in range(i + 1, min(n, i + 20)):
-            found = verb_at(k)
-            if clause[i:k].count("“") > clause[i:k].count("”"):
-                continue  # not a verb inside a quoted name (将今年作为“开发区…”)
-            if found and clause[k - 1] not in "的是":
-                return (k if clause[i] == "在" else i), k, found
+        after = _after_preposition(clause, i, verb_at)
+        if after is not None:
+            return (after[0] if clause[i] == "在" else i), *after
     if v is None or i >= n:
         return None
     return i, i, v

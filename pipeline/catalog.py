@@ -455,21 +455,26 @@ def save_model(path: Path | str, model) -> None:
     that :func:`load_model` accepts."""
     import joblib
 
-    path = Path(path)
     buf = _io.BytesIO()
     joblib.dump(model, buf)
-    data = buf.getvalue()
+    save_signed(path, buf.getvalue())
+
+
+def save_signed(path: Path | str, data: bytes) -> None:
+    """``data`` at ``path`` with a keyed hash beside it (``.sig``), for :func:`read_signed`."""
+    path = Path(path)
     write_bytes(path, data)
     write_text(path.with_name(path.name + ".sig"), _signature(data))
 
 
-def read_model(path: Path | str) -> ModelBytes | None:
-    """The model saved by this installation at ``path``, as its checked bytes (not unpickled), or None.  A file
-    without a valid signature (copied from someone else's output folder, edited, damaged) is never unpickled:
-    unpickling runs code."""
+def read_signed(path: Path | str) -> bytes | None:
+    """The bytes this installation saved at ``path`` (:func:`save_signed`), or None: missing, unreadable, or
+    without a valid signature (copied from someone else's store, edited, damaged; said on stderr)."""
     import hmac
 
     path = Path(path)
+    if not path.exists():
+        return None
     sig = path.with_name(path.name + ".sig")
     try:
         data = path.read_bytes()
@@ -478,12 +483,17 @@ def read_model(path: Path | str) -> ModelBytes | None:
         _discard(path, e)
         return None
     if not ok:
-        print(
-            f"model {path} was not written by this installation (no valid signature); training a new one",
-            file=sys.stderr,
-        )
+        print(f"{path} was not written by this installation (no valid signature); making a new one", file=sys.stderr)
         return None
-    return ModelBytes(data)
+    return data
+
+
+def read_model(path: Path | str) -> ModelBytes | None:
+    """The model saved by this installation at ``path``, as its checked bytes (not unpickled), or None.  A file
+    without a valid signature (copied from someone else's output folder, edited, damaged) is never unpickled:
+    unpickling runs code."""
+    data = read_signed(path)
+    return None if data is None else ModelBytes(data)
 
 
 def load_model(path: Path | str):

@@ -227,8 +227,9 @@ def theme_model(ctx: Context, codebook, unpickled: bool = True):
     """The sentence classifier for these labels, seed and lexicon, trained once per user: from the model store
     (:func:`pipeline.catalog.model_store`) with its cross-validated metrics, else the one shipped for the packaged
     labels (:func:`shipped_model_path`), else trained now and kept in the store.
-    The metrics go to data/classifier_metrics.csv either way. Not ``unpickled``: the model as its checked bytes
-    (:class:`pipeline.catalog.ModelBytes`), for workers to unpickle."""
+    The metrics go to data/classifier_metrics.csv either way. Not ``unpickled``: the model in a form the workers
+    load, as bytes: its arrays (:class:`pipeline.themes.classifier.ScorerBytes`, no scikit-learn needed), or, for a
+    model of another make, its checked joblib file (:class:`pipeline.catalog.ModelBytes`)."""
     import pandas as pd
 
     from .themes.classifier import load_labels
@@ -262,7 +263,26 @@ def theme_model(ctx: Context, codebook, unpickled: bool = True):
         catalog.save_model(path, model)
         catalog.write_table(metrics, metrics_path, bom=True)
     catalog.write_artifact(metrics, ctx.out, "classifier_metrics", bom=True)
+    if not unpickled:
+        scorer = _scorer_bytes(model, path.with_name(f"{key}.scorer.npz"), shipped.with_name(f"{key}.scorer.npz"))
+        model = scorer if scorer is not None else model
     return model, labels
+
+
+def _scorer_bytes(model, stored: Path, shipped: Path):
+    """The classifier as a :class:`pipeline.themes.classifier.Scorer` (as bytes, for the workers): the one kept
+    in the model store or shipped beside the model, else made now from ``model`` (once; it is kept in the store).
+    None for a model the scorer cannot stand for (it is then sent as it is)."""
+    from .themes.classifier import Scorer, ScorerBytes
+
+    data = catalog.read_signed(stored) or (shipped.read_bytes() if shipped.exists() else None)
+    if data is None:
+        arrays = Scorer.arrays(model.load() if isinstance(model, catalog.ModelBytes) else model)
+        if arrays is None:
+            return None
+        data = Scorer.to_bytes(arrays)
+        catalog.save_signed(stored, data)
+    return ScorerBytes(data)
 
 
 def _chunks(ids: list[str], n_workers: int, most: int) -> list[list[str]]:

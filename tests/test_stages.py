@@ -254,6 +254,73 @@ def test_the_shipped_classifier_is_the_one_for_the_packaged_labels(params, tmp_p
     assert shipped_model_path(key).exists(), "the shipped classifier is stale: run `make model` and commit it"
 
 
+def test_the_scorer_gives_the_classifiers_probabilities_to_the_last_bit(params, tmp_path):
+    """The workers score sentences with the classifier's arrays (:class:`Scorer`), not scikit-learn: on the
+    labelled sentences and on every sentence of two seed reports its probabilities equal the fitted pipeline's
+    bit for bit, and the scorer shipped beside the model is the model's own."""
+    import numpy as np
+
+    from pipeline.stages import model_key, shipped_model_path, stage_context
+    from pipeline.themes.classifier import Scorer, ScorerBytes
+    from pipeline.themes.codebook import load_codebook
+    from pipeline.themes.rules import _predict
+
+    ctx = stage_context("themes", tmp_path, params)
+    key = model_key(ctx, load_codebook(ctx.resource("codebook")), list(resource_files("labels", params)))
+    model = catalog.ModelBytes(shipped_model_path(key).read_bytes()).load()
+    shipped = shipped_model_path(key).with_name(f"{key}.scorer.npz").read_bytes()
+    assert Scorer.to_bytes(Scorer.arrays(model)) == shipped
+    lexicon = str(ctx.resource("userdict"))
+    texts = pd.read_csv(ROOT / "pipeline/resources/training/sentences.csv", dtype=str).text.tolist()
+    for name in SEEDS:
+        texts += (ROOT / "corpus" / "raw" / name).read_text(encoding="utf-8").split("。")
+    want = _predict(model, texts)
+    got = _predict(ScorerBytes(shipped).load(lexicon), texts)
+    assert list(got.columns) == list(want.columns) and len(got) == len(texts) > 800
+    assert np.array_equal(got.to_numpy(), want.to_numpy())
+
+
+def test_the_themes_workers_never_import_scikit_learn(tmp_path):
+    """A run with the packaged labels scores sentences without importing scikit-learn in any process (it costs
+    each worker more than a second and some 65 MB)."""
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "c" / "raw"
+    corpus.mkdir(parents=True)
+    shutil.copy(ROOT / "corpus" / "raw" / SEEDS[0], corpus / "x.txt")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.config import load_params\n"
+        "from pipeline.stages import run\n"
+        "p = load_params(); p['n_jobs'] = 1\n"
+        f"r = run(Path({str(corpus.parent)!r}), Path({str(tmp_path / 'out')!r}), p, use_manifest=False)\n"
+        "print('items', r['themes']['items'], 'sklearn', 'sklearn' in sys.modules)\n"
+    )
+    env = {**__import__("os").environ, "PIPELINE_MODEL_STORE": str(tmp_path / "store")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1].split()
+    assert int(line[1]) > 10 and line[3] == "False", done.stdout
+
+
+def test_a_scorer_not_made_by_this_installation_is_made_again(small, tmp_path, monkeypatch, capsys):
+    """The scorer kept in the model store carries the installation's signature like the model: a scorer edited
+    in the store is set aside with a message and made again from the model, and the items do not change."""
+    corpus, p, _ = small
+    monkeypatch.setenv("PIPELINE_MODEL_STORE", str(tmp_path / "store"))
+    run(corpus, tmp_path / "a", p, use_manifest=False)
+    (scorer,) = catalog.model_store().glob("*.scorer.npz")
+    good = scorer.read_bytes()
+    scorer.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    capsys.readouterr()
+    run(corpus, tmp_path / "b", p, use_manifest=False)
+    assert "not written by this installation" in capsys.readouterr().err
+    assert scorer.read_bytes() == good
+    assert catalog.read_artifact(tmp_path / "b", "themes").equals(catalog.read_artifact(tmp_path / "a", "themes"))
+
+
 def test_a_new_user_with_the_packaged_labels_never_trains(params, tmp_path, monkeypatch):
     """An empty model store (a new user, a new machine) and the packaged labels: the run uses the shipped
     classifier, and reports its cross-validated metrics, without fitting anything."""

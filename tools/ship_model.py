@@ -23,7 +23,7 @@ def main() -> int:
     from pipeline import catalog
     from pipeline.config import load_params, resource_files
     from pipeline.stages import model_key, shipped_model_path, stage_context
-    from pipeline.themes.classifier import cross_validate, load_labels, train
+    from pipeline.themes.classifier import Scorer, cross_validate, load_labels, train
     from pipeline.themes.codebook import load_codebook
 
     params = load_params()
@@ -47,6 +47,10 @@ def main() -> int:
     with catalog.atomic_path(target) as tmp_path:
         joblib.dump(model, tmp_path, compress=3)
     catalog.write_table(metrics, target.with_name(f"{key}.metrics.csv"), bom=True)
+    # the same classifier as arrays, for the workers (no scikit-learn to import; pipeline.themes.classifier.Scorer)
+    arrays = Scorer.arrays(model)
+    if arrays is not None:
+        catalog.write_bytes(target.with_name(f"{key}.scorer.npz"), Scorer.to_bytes(arrays))
     print(f"{target.relative_to(ROOT)} ({target.stat().st_size / 1e6:.1f} MB), {len(labels)} labelled sentences")
     print(metrics.to_string(index=False))
     return 0

@@ -10,6 +10,9 @@ Everything random takes the run's seed.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -142,3 +145,198 @@ def least_confident(model, sentences, n: int, known_keys: set[str]):
     cand["margin"] = margin.round(3)
     cand["label"] = ""
     return cand.sort_values(["margin", "doc_id", "sent_id"]).head(n)
+
+
+# --------------------------------------------------------------------------- scoring without scikit-learn
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyzer folds to one space
+
+
+def _char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The character n-grams scikit-learn's ``analyzer="char"`` gives for ``text`` (lower-cased, white space
+    folded), in its order."""
+    text = _WHITE_SPACES.sub(" ", text.lower())
+    return [text[i : i + n] for n in range(low, min(high + 1, len(text) + 1)) for i in range(len(text) - n + 1)]
+
+
+class Scorer:
+    """The fitted classifier of :func:`build_model` as plain arrays: each TF-IDF part's vocabulary and weights,
+    the logistic regression's coefficients. It gives the same probabilities as the fitted pipeline (checked by
+    ``tests/test_classifier.py``) without importing scikit-learn, which costs a worker more than a second and
+    some 65 MB. Saved as an ``.npz`` file beside the model (:meth:`to_bytes`, never pickled), so that it loads
+    without running code."""
+
+    def __init__(self, arrays: dict, lexicon: str):
+        import numpy as np
+
+        self.classes = [str(c) for c in arrays["classes"]]
+        self.coef_t = np.ascontiguousarray(arrays["coef"].T)
+        self.intercept = arrays["intercept"]
+        self.parts = []
+        for k, kind in enumerate(str(x) for x in arrays["kinds"]):
+            terms = arrays[f"terms{k}"].tolist()
+            analyze = Tokens(lexicon) if kind == "words" else _char_analyzer(*arrays[f"ngrams{k}"].tolist())
+            self.parts.append((analyze, dict(zip(terms, range(len(terms)), strict=True)), arrays[f"idf{k}"]))
+
+    @staticmethod
+    def arrays(model) -> dict | None:
+        """The arrays of a fitted :func:`build_model` pipeline, or None for a model of another make (it is then
+        asked as it is)."""
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        features, clf = model.named_steps.get("features"), model.named_steps.get("clf")
+        parts = getattr(features, "transformer_list", None)
+        if not isinstance(clf, LogisticRegression) or not parts or len(model.steps) != 2 or len(clf.classes_) < 3:
+            return None
+        if features.transformer_weights is not None:
+            return None
+        out: dict = {"classes": np.array([str(c) for c in clf.classes_]), "coef": clf.coef_, "kinds": []}
+        out["intercept"] = clf.intercept_
+        for k, (_, v) in enumerate(parts):
+            if not isinstance(v, TfidfVectorizer) or v.norm != "l2" or not v.sublinear_tf or not v.use_idf:
+                return None
+            if isinstance(v.analyzer, Tokens):
+                out["kinds"].append("words")
+            elif v.analyzer == "char" and v.lowercase and v.preprocessor is None and v.strip_accents is None:
+                out["kinds"].append("chars")
+                out[f"ngrams{k}"] = np.array(v.ngram_range)
+            else:
+                return None
+            terms = sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)
+            out[f"terms{k}"] = np.array(terms, dtype=str)
+            out[f"idf{k}"] = v.idf_
+        out["kinds"] = np.array(out["kinds"])
+        return out
+
+    @staticmethod
+    def to_bytes(arrays: dict) -> bytes:
+        """The arrays as an ``.npz`` file (compressed), the same bytes for the same arrays."""
+        import io
+        import zipfile
+
+        import numpy as np
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in sorted(arrays):
+                member = io.BytesIO()
+                np.save(member, np.asarray(arrays[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, member.getvalue())
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, lexicon: str) -> Scorer:
+        import io
+
+        import numpy as np
+
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return cls({k: z[k] for k in z.files}, lexicon)
+
+    def predict_proba(self, texts):
+        """Class probabilities of ``texts`` (normalised by :func:`pipeline.text.norm`), one column per label:
+        the arithmetic of scikit-learn's TF-IDF (sublinear counts, idf, rows scaled to unit length) and
+        multinomial logistic regression, step by step."""
+        import numpy as np
+        import pandas as pd
+        import scipy.sparse as sp
+
+        docs = [norm(t) for t in texts]
+        blocks = []
+        for analyze, vocabulary, idf in self.parts:
+            x = term_counts(analyze, vocabulary, docs)
+            np.log(x.data, x.data)
+            x.data += 1.0
+            x.data *= idf[x.indices]
+            _unit_rows(x)
+            blocks.append(x)
+        scores = sp.hstack(blocks).tocsr() @ self.coef_t + self.intercept
+        scores -= scores.max(axis=1).reshape((-1, 1))
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1).reshape((-1, 1))
+        return pd.DataFrame(scores, columns=self.classes)
+
+
+def _unit_rows(x) -> None:
+    """Each row of the CSR matrix ``x`` scaled, in place, to unit Euclidean length (empty rows stay empty)."""
+    import numpy as np
+
+    lengths = np.diff(x.indptr)
+    squares, starts = x.data * x.data, x.indptr[:-1]
+    sums = np.zeros(len(lengths))
+    # the k-th entries of all rows at once: each row summed in its own order, as scikit-learn's loop does (a
+    # pairwise sum would differ in the last bit)
+    for k in range(int(lengths.max()) if len(lengths) else 0):
+        rows = np.flatnonzero(lengths > k)
+        sums[rows] += squares[starts[rows] + k]
+    x.data /= np.repeat(np.sqrt(sums), lengths)
+
+
+def _char_analyzer(low: int, high: int):
+    def analyze(text: str) -> list[str]:
+        return _char_ngrams(text, low, high)
+
+    return analyze
+
+
+def term_counts(analyze, vocabulary: dict[str, int], docs: list[str], dtype=None, block: int = 1024):
+    """The term counts a vectorizer with this analyzer and fitted ``vocabulary`` gives ``docs`` (terms outside it
+    ignored), the same CSR matrix as scikit-learn's ``transform``: the terms of ``block`` documents at a time are
+    looked up in one pass and counted by scipy, not one by one in Python (a sentence has some 150 character
+    n-grams, so a block, not a chunk of documents, is what is held as strings)."""
+    from itertools import chain, repeat
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    dtype = dtype or np.float64
+    parts = []
+    for b in range(0, len(docs), block):
+        terms = [analyze(d) for d in docs[b : b + block]]
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        columns = np.fromiter(
+            map(vocabulary.get, chain.from_iterable(terms), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+        )
+        del terms
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        known = columns >= 0
+        part = sp.csr_matrix(
+            (np.ones(int(known.sum())), (rows[known], columns[known])),
+            shape=(len(lengths), len(vocabulary)),
+            dtype=dtype,
+        )
+        part.sum_duplicates()  # a term repeated in a document: one entry with its count, columns in order
+        part.sort_indices()
+        parts.append(part)
+    if not parts:
+        return sp.csr_matrix((0, len(vocabulary)), dtype=dtype)
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+
+_SCORERS: dict[tuple[str, str], Scorer] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class ScorerBytes:
+    """A :class:`Scorer` as the bytes of its ``.npz`` file: the stage's process reads them and sends them with
+    every chunk of work; each worker builds the scorer once (:meth:`load`)."""
+
+    data: bytes = field(repr=False)
+    digest: str = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "digest", hashlib.sha256(self.data).hexdigest())
+
+    def load(self, lexicon: str) -> Scorer:
+        """The scorer, built once per process (the last few kept)."""
+        scorer = _SCORERS.get((self.digest, str(lexicon)))
+        if scorer is None:
+            scorer = Scorer.from_bytes(self.data, str(lexicon))
+            while len(_SCORERS) >= 4:
+                _SCORERS.pop(next(iter(_SCORERS)))
+            _SCORERS[(self.digest, str(lexicon))] = scorer
+        return scorer

@@ -76,11 +76,14 @@ def code_documents(
 
     from .. import catalog
     from ..ingest.places import place_words
+    from .classifier import ScorerBytes
     from .rules import add_model_items, dictionary_pos, extract_items
 
     codebook = _one_per_process(codebook)
     if isinstance(model, catalog.ModelBytes):
         model = model.load()  # the classifier as bytes from the stage's process: unpickled once per worker
+    elif isinstance(model, ScorerBytes):
+        model = model.load(lexicon)  # its arrays, built once per worker (no scikit-learn)
     sentences = catalog.read_artifact_rows(out_dir, "sentences", doc_ids)
     tokens = catalog.read_artifact_rows(out_dir, "tokens", doc_ids, columns=TOKEN_COLUMNS)
     docs = catalog.read_artifact_rows(out_dir, "documents", doc_ids, columns=["doc_id", "genre"])

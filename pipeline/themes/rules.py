@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import chain, groupby, repeat
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
@@ -1346,34 +1346,45 @@ def _verb_nouns(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
     """Nouns of jieba's dictionary made of an action verb and one more character (供应链, 开发区, 服务站), and the
     two-character words that open with such a last character (区域, 站点): at the start of such a noun the verb is
     no verb (protocol B1), unless its last character starts a word with the next one (建设|区域医疗中心)."""
+    two, three_nouns = _short_words()
+    verb_set = set(codebook.themes["measure"].action_verbs)
+    nouns = {w for w in three_nouns if w[:2] in verb_set and w[2] not in "和出成化到"}
+    lasts = {w[-1] for w in nouns}
+    return frozenset(nouns), frozenset(p for p in two if p[0] in lasts)
+
+
+@lru_cache(maxsize=1)
+def _short_words() -> tuple[dict[str, tuple[int, str]], frozenset[str]]:
+    """jieba's dictionary, read once per process for what the rules ask of it: its two-character words with
+    their frequency and tag, and its three-character nouns."""
     import jieba
 
-    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-    verb_set = set(codebook.themes["measure"].action_verbs)
-    nouns = {w for w in re.findall(r"^(\S{3}) \d+ n$", words, re.M) if w[:2] in verb_set and w[2] not in "和出成化到"}
-    pairs = re.findall(r"^(\S{2}) ", words, re.M)
-    lasts = {w[-1] for w in nouns}
-    return frozenset(nouns), frozenset(p for p in pairs if p[0] in lasts)
+    two: dict[str, tuple[int, str]] = {}
+    three_nouns = set()
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            if len(parts[0]) == 2:
+                two[parts[0]] = (int(parts[1]), parts[2])
+            elif len(parts[0]) == 3 and parts[2] == "n":
+                three_nouns.add(parts[0])
+    return two, frozenset(three_nouns)
 
 
 @lru_cache(maxsize=1)
 def _dictionary_adverbs() -> frozenset[str]:
     """Two-character adverbs of jieba's dictionary in common use (共同, 再次, 并肩): a one-character word that
     opens one of them is no word of its own there."""
-    import jieba
-
-    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-    return frozenset(w for w, f in re.findall(r"^(\S{2}) (\d+) d$", words, re.M) if int(f) >= 100)
+    return frozenset(w for w, (f, t) in _short_words()[0].items() if t == "d" and f >= 100)
 
 
 @lru_cache(maxsize=1)
 def _dictionary_words() -> dict[str, str]:
     """Two-character words of jieba's dictionary in common use, with their tags (同志 n, 同时 c, 党组 n): a
     preposition that opens one is no preposition there, a verb that a noun of them cuts is no verb."""
-    import jieba
-
-    words = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
-    return {w: t for w, f, t in re.findall(r"^(\S{2}) (\d+) (\S+)$", words, re.M) if int(f) >= 100}
+    return {w: t for w, (f, t) in _short_words()[0].items() if f >= 100}
 
 
 def _after_preposition(clause: str, i: int, verb_at) -> tuple[int, str] | None:
@@ -2124,15 +2135,18 @@ def finish_items(items, codebook: Codebook):
 
 
 def _predict(model, texts):
-    """:func:`pipeline.themes.classifier.predict`, to the last bit, with the term counts built faster: for the
-    classifier's TF-IDF features (:func:`pipeline.themes.classifier.build_model`) each vectorizer's counts come
-    from :func:`_term_counts` and go through its own TF-IDF weighting, then to the logistic regression; any other
-    model is asked as it is."""
+    """:func:`pipeline.themes.classifier.predict`, to the last bit: by the model's :class:`Scorer` (its arrays,
+    no scikit-learn), or for a fitted pipeline with the term counts built faster: for the classifier's TF-IDF
+    features (:func:`pipeline.themes.classifier.build_model`) each vectorizer's counts come from
+    :func:`pipeline.themes.classifier.term_counts` and go through its own TF-IDF weighting, then to the logistic
+    regression; any other model is asked as it is."""
+    from .classifier import Scorer, predict, term_counts
+
+    if isinstance(model, Scorer):
+        return model.predict_proba(texts)
     import pandas as pd
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from .classifier import predict
 
     features, clf = model.named_steps.get("features"), model.named_steps.get("clf")
     parts = getattr(features, "transformer_list", None)
@@ -2142,40 +2156,9 @@ def _predict(model, texts):
         return predict(model, texts)
     docs = [norm(t) for t in texts]
     # what FeatureUnion.transform does: each part's TF-IDF matrix, side by side, as CSR
-    X = sp.hstack([v._tfidf.transform(_term_counts(v, docs), copy=False) for _, v in parts]).tocsr()
+    counts = [term_counts(v.build_analyzer(), v.vocabulary_, docs, v.dtype) for _, v in parts]
+    X = sp.hstack([v._tfidf.transform(c, copy=False) for (_, v), c in zip(parts, counts, strict=True)]).tocsr()
     return pd.DataFrame(clf.predict_proba(X), columns=list(model.classes_))
-
-
-def _term_counts(vectorizer, docs: list[str], block: int = 1024):
-    """The term counts ``vectorizer.transform`` weights (its fitted vocabulary; terms outside it ignored), the same
-    CSR matrix as scikit-learn's: the terms of ``block`` documents at a time are looked up in one pass and counted
-    by scipy, not one by one in Python (a sentence has some 150 character n-grams, so a block, not a chunk of
-    documents, is what is held as strings)."""
-    import numpy as np
-    import scipy.sparse as sp
-
-    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-    parts = []
-    for b in range(0, len(docs), block):
-        terms = [analyze(d) for d in docs[b : b + block]]
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        columns = np.fromiter(
-            map(vocabulary.get, chain.from_iterable(terms), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
-        )
-        del terms
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        known = columns >= 0
-        part = sp.csr_matrix(
-            (np.ones(int(known.sum())), (rows[known], columns[known])),
-            shape=(len(lengths), len(vocabulary)),
-            dtype=vectorizer.dtype,
-        )
-        part.sum_duplicates()  # a term repeated in a document: one entry with its count, columns in order
-        part.sort_indices()
-        parts.append(part)
-    if not parts:
-        return sp.csr_matrix((0, len(vocabulary)), dtype=vectorizer.dtype)
-    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
 def add_model_items(

@@ -1813,8 +1813,11 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         else ()
     )
     verbs_from = _by_first_char(verbs)
+    could_name = _name_hint(all_suffixes)
     for r, a, b, verb, obj in doc.actions:
         text = r.text
+        if not could_name.search(text, a, b):
+            continue  # no head of a name, no quoted system or campaign: the object names nothing (most actions)
         o0 = b - len(obj) if obj and text[:b].endswith(obj) else a + len(verb)
         # 实施好…, 建立了…: the object starts after the verb's particle. A second verb is not taken off here: a
         # programme's name may open with one (创新创业主体培育工程, 全面对接服务RCEP行动; protocol §10.55)
@@ -1845,6 +1848,14 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         # 支持枝江创建…示范区、当阳创建…产业园: each member names what its own inner verb creates
         members = [(_created(text, s, e, suffixes, mechanism_heads), e) for s, e in members]
         yield from _named(doc, r, members, suffixes)
+
+
+@lru_cache(maxsize=8)
+def _name_hint(suffixes: tuple[str, ...]) -> re.Pattern:
+    """What every name :func:`_named` finds holds: a carrier's or mechanism's head, a quoted …制, or the head of
+    a quoted campaign (:data:`QUOTED_SYSTEM`, :data:`QUOTED_CAMPAIGN`)."""
+    words = sorted({*suffixes, "制”", "活动", "专项整治", "主题年"}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
 
 
 def _created(text: str, s: int, e: int, suffixes, mechanism_heads) -> int:

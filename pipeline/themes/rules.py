@@ -1416,12 +1416,17 @@ DEGREE_COMPLEMENT = re.compile(r"[\u4e00-\u9fff]得(?:比较|很|较|更|十分|
 LACKING = re.compile(r"缺乏|缺少|没有|未能|难以")
 
 
-def _subject_at(clause: str, i: int, subjects) -> str | None:
+def _subject_at(clause: str, i: int, subjects, verb_at) -> str | None:
     """The subject, time or total word at ``clause[i]`` that is set aside before a verb; not a one-character one
-    that opens a longer adverb (共 in 共同搞好, 再 in 再次: protocol B1, no item starts inside a word)."""
+    that opens a longer adverb or verb (共 in 共同搞好, 再 in 再次, 共 in 共建10个产业园区: protocol B1, no item
+    starts inside a word)."""
     word = _longest_at(clause, i, subjects)
-    if word is not None and len(word) == 1 and clause[i : i + 2] in _dictionary_adverbs():
-        return None
+    if word is not None and len(word) == 1:
+        if clause[i : i + 2] in _dictionary_adverbs():
+            return None
+        whole, after = verb_at(i) or "", verb_at(i + 1) or ""
+        if len(whole) > 1 and len(after) < len(whole):  # 共建|10个… is a verb; 共|建成… keeps the total word
+            return None
     return word
 
 
@@ -1450,7 +1455,7 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
             i += m.end()
             continue
         word = (
-            _subject_at(clause, i, ph.subjects)
+            _subject_at(clause, i, ph.subjects, verb_at)
             or (subject and _actor(clause, i, verb_at, ph))
             or (
                 "通过"  # 通过打造…联合体: the means is the action, unless the clause names a manner (…等方式)
@@ -1490,7 +1495,9 @@ DIGIT = re.compile(r"\d")
 # a quality or a capacity as the whole object (稳定性, 覆盖面, 精准度, 减排力度, 新质生产力): an aim, not a work
 ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
 # a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
-SECTOR = re.compile(r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)")
+SECTOR = re.compile(
+    r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)|[^，,；;“”]{1,40}?等[^，,；;“”等]{0,8}?(?:产业|经济|事业)"
+)
 # what a city means to become (打造…高地, …先行区, …样板, …升级版): with no count, quote or quantity, an aim
 ROLE_HEADS = (
     "目的地",
@@ -1637,6 +1644,8 @@ def _actions(doc: Document) -> list[tuple]:
             continue  # headings are context; a section about problems states no measures
         if _run_in_heading(doc, k) and not _names_a_practice(r.text, doc.codebook):
             continue  # 推进教育优质均衡发展。…: a paragraph title, unless it names what it does (实施城市更新行动。)
+        if GUIDING.search(r.text) and not REQUIREMENTS.search(r.text):
+            continue  # 一年来，我们坚持以…思想为指导，…落实…部署: the frame of the year's work, not a work (§10.65)
         if "预期目标" in r.text or REQUIREMENTS.search(r.text):
             # the headline targets of the year are outcomes, not actions; the overall requirements
             # (政府工作的总体要求是：以…为指导，…统筹…) are principles (protocol §1, §10.56)
@@ -1667,7 +1676,9 @@ def _actions(doc: Document) -> list[tuple]:
 # in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
 TALLY_VERBS = frozenset({"新增", "新设", "新培育", "培育", "实现"})
 TARGET_SENTENCES = 4  # the headline targets take a few sentences at most, the overall requirements one or two
-REQUIREMENTS = re.compile(r"(?:总体要求|总的要求|总体思路|指导思想)(?:是|为)?[：:]")
+REQUIREMENTS = re.compile(r"(?:总体要求|总的要求|总体思路|指导思想)(?:是|为)?[：:]|总的要(?=以)")
+# the sentence that names the guiding thought frames the year's work or its review
+GUIDING = re.compile(r"以[^，。；]{2,24}思想为指导")
 OUTLINE_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、．.](?!\d))")
 
 # what a city gains rather than provides: 新增 + one of these in the review reports a statistic (protocol §10.2)

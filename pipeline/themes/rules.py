@@ -1494,6 +1494,14 @@ SECURED_STATE = re.compile(
 DIGIT = re.compile(r"\d")
 # a quality or a capacity as the whole object (稳定性, 覆盖面, 精准度, 减排力度, 新质生产力): an aim, not a work
 ABSTRACT_OBJECT = re.compile(r"[\u4e00-\u9fff]{0,4}(?:性|面|度|率|感|生产力)")
+# carrying out the superiors' decisions in general (落实…决策部署, 贯彻…会议精神, 执行…工作要求) is the frame of all
+# work; a rule or programme named (中央八项规定精神, 省“十百千万”工程部署要求, 《条例》) is a work of its own
+CARRIES_OUT = ("落实", "贯彻", "执行", "落实好", "贯彻好", "执行好")
+DIRECTIVE = re.compile(
+    r"(?:决策部署|工作部署|部署要求|工作要求|工作安排|大政方针|方针政策|会议精神|全会精神|指示精神|讲话精神|批示精神|"
+    r"指示要求|重要指示|殷切嘱托|各项部署)$"
+)
+NAMED_DIRECTIVE = re.compile(r"八项规定|[“《]")
 # a sector or kind of economy as the whole object of 发展 (现代物流业, 新型农村集体经济, 运动时尚等体育产业)
 SECTOR = re.compile(
     r"[^，,；;“”]{1,12}?(?:业|经济|产业|事业)|[^，,；;“”]{1,40}?等[^，,；;“”等]{0,8}?(?:产业|经济|事业)"
@@ -1583,6 +1591,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # 确保全市安全生产形势持续稳定, 确保不发生规模性返贫: an aim, not an action (protocol §6)
     if obj.startswith("了") and (verb in measure.aim_verbs or verb in ("加强", "了解", "密切", "加深")):
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
+    if verb.endswith(CARRIES_OUT) and DIRECTIVE.search(obj) and not NAMED_DIRECTIVE.search(obj):
+        return None  # 落实省委省政府决策部署和市委工作要求: the frame of all work, no work of its own (§10.66)
     if not DIGIT.search(obj) and (
         ABSTRACT_OBJECT.fullmatch(obj) or (verb.endswith("发展") and SECTOR.fullmatch(obj.rstrip("等")))
     ):

@@ -1898,6 +1898,7 @@ def _created(text: str, s: int, e: int, suffixes, mechanism_heads) -> int:
 # the dictionary's tags of words a name may open with (numerals, nouns, names): 第三代, 和美乡村, 起亚
 NAME_WORD_TAGS = ("m", "n")
 CO_BUILT_NAME = re.compile(r"互补|共[享治管用赢]")
+QUOTED_MEMBER = re.compile(r"“[^“”]{1,16}”")
 PROGRAMME_HEAD = re.compile(r"(?:试点|工程|行动|计划|项目|攻坚)")
 PROGRAMME_TAIL = re.compile(r"(?:试点|工程|行动|计划|攻坚战)$")
 PLACE_MEMBER = re.compile(r"[省市县区乡镇村]$")
@@ -2008,6 +2009,12 @@ def _members(text: str, o0: int, b: int, suffixes) -> list[tuple[int, int]]:
                 all(
                     n or len(text[x:y].rsplit("的", 1)[-1]) <= shared_width
                     for n, (x, y) in zip(named, parts[:-1], strict=True)
+                )
+                # “走企纾困解难”、“走企护商治乱”、“走企问政督效”专项行动: quoted members share the last one's head
+                or (
+                    text[last_s] == "“"
+                    and not any(named)
+                    and all(QUOTED_MEMBER.fullmatch(text, x, y) for x, y in parts[:-1])
                 )
                 or SHARED_COUNT.search(text, last_s, last_e)
                 # 市委组织部、市直机关工委、市民政局和各区委的例会制度: the list names who owns the one arrangement

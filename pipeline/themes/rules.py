@@ -1911,7 +1911,7 @@ RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组�
 PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
 CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|构建|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
-NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评")
+NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评|纳入|列入")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
 # the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
 SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")

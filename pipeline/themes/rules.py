@@ -558,7 +558,7 @@ def _rows(df) -> list:
 
 # an evaluative modifier says how good an arrangement is, not what it is (protocol §10.9): not part of its name
 EVALUATIVE = re.compile(
-    r"(?:且|并|又|更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|最严格|严格|"
+    r"(?:且|并|又)?(?:更加|更|比较|较为|十分|一套)?(?:行之有效|有效|完善|健全|必要|良好|科学|规范|合理|长效|有力|切实可行|最严格|严格|"
     r"可行|有利于[^的，。；“”]{0,12}|更有利于[^的，。；“”]{0,12})的"
 )
 
@@ -763,6 +763,8 @@ class Document:
             or (theme == "mechanism" and (phrase.endswith("体制机制") or REFORMED.match(text, b - 2)))
             or (phrase.endswith(tuple(self.codebook.themes[theme].quoted_heads)) and "“" not in phrase)
             or (theme in ("mechanism", "carrier") and re.fullmatch(r"以[^，。；的]{1,20}为[^的]*", phrase))
+            # 对…的领导核心机制, 围绕完善…机制, 有力助推…体系: a preposition or an adverb opens no name
+            or (theme in ("mechanism", "carrier") and FUNCTION_OPENER.match(phrase))
         ):  # 以人民为中心, 以县城为载体: a frame, not a name
             return None
         if theme == "mechanism" and (m := PLACE_QUOTE.match(phrase)) and m.group(1) in self.places:
@@ -1911,7 +1913,8 @@ RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组�
 PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
 CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|构建|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
-NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评|纳入|列入")
+FUNCTION_OPENER = re.compile(r"(?:对(?![象外口岸标接话])|围绕|有力|为了|按照|根据|通过)")
+NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评|纳入|列入|结成")
 RANK_START = re.compile(r"^(?:国家级|国家|省级|市级|全国|中国)")
 # the last member counts or closes the list, so its head is shared: …等特色产业示范区, …五大行动, “三个专项行动”
 SHARED_COUNT = re.compile(r"等|[一二三四五六七八九十两\d]+[大项个类]|“[一二三四五六七八九十两\d]+个")

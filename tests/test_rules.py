@@ -458,3 +458,21 @@ def test_a_plan_action_that_repeats_a_review_action_is_a_measure_of_its_own():
     assert not got[got.theme == "measure"]["repeat"].any()
     assert item_counts(got).set_index("theme").n.to_dict() == {"carrier": 1, "measure": 3}
     assert (got["item"] == "实施城市更新行动").sum() == 2  # the same action stated twice: two statements
+
+
+def test_a_clause_that_ends_by_falling_short_is_a_problem_not_a_measure():
+    """A provincial report's admission, verbatim: 融入…建设的深度广度不够 admits a shortcoming, so no measure (and no
+    carrier named as its object) is read from it; the problem clauses are kept (protocol no. 68)."""
+    import csv
+
+    from conftest import need_shared
+    from test_protocol import frames
+
+    path = need_shared("provinces-2026") / "2026_内蒙古自治区_政府工作报告.csv"
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        text = next(csv.DictReader(f))["full_text"]
+    sentence = next(s for s in text.split("。") if "经济外向度偏低" in s) + "。"
+    items = extract_items(*frames({"d": sentence}), CODEBOOK, dictionary_pos(LEXICON))
+    assert "融入“一带一路”和中蒙俄经济走廊建设的深度广度不够" in set(items[items.theme == "problem"]["item"])
+    assert not any("不够" in i for i in items[items.theme == "measure"]["item"])
+    assert not (items.theme == "carrier").any()

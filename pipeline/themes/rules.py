@@ -254,6 +254,8 @@ def normalise_item(phrase: str, theme: str, codebook: Codebook) -> str:
                 and (stripped not in generic or s[: len(s) - len(stripped)] in PLAIN_VERBS)
             ):
                 s = stripped
+                if s.startswith("了") and len(s) > 4:
+                    s = s[1:]  # 建立了|社区党建协调委员会: the verb's particle goes with it
         # 市“551”计划, 建立完善|市“三级三类”规划体系: who runs a quoted name is no part of it (once the verb is off)
         s = OWNER_BEFORE_QUOTE.sub("", s)
         if theme == "mechanism":
@@ -1672,10 +1674,13 @@ def _actions(doc: Document) -> list[tuple]:
         for a, b in _clauses(r.text):
             if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
                 continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
+            falls_short = SHORTFALL_END.search(r.text, a, b) is not None
             for x, y in _action_pieces(r.text, a, b, doc.codebook):
                 found = action_of(r.text[x:y], doc.codebook)
                 if found:
                     i, verb, obj = found
+                    if falls_short and not verb.startswith(REMEDIES):
+                        continue  # 驻街单位参与社区党建工作不够: a shortcoming admitted, not an action (§10.68)
                     if k < doc.review_end and verb in TALLY_VERBS and MARKET_OUTCOME.search(obj):
                         continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
                     end = y
@@ -1685,6 +1690,12 @@ def _actions(doc: Document) -> list[tuple]:
     return out
 
 
+# a clause that ends by saying the work falls short admits a problem; a verb that remedies it still acts
+SHORTFALL_END = re.compile(
+    r"(?:不够|不足|不高|不强|不深|不实|不到位|不健全|不完善|不平衡|不充分|不紧密|不明显|不理想|滞后|薄弱|偏低|偏弱|较弱|乏力)"
+    r"[。；，,;]?$"
+)
+REMEDIES = ("解决", "弥补", "补齐", "补足", "破解", "改变", "扭转", "克服", "应对", "化解", "改善", "扭转")
 # in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
 TALLY_VERBS = frozenset({"新增", "新设", "新培育", "培育", "实现"})
 TARGET_SENTENCES = 4  # the headline targets take a few sentences at most, the overall requirements one or two

@@ -1671,22 +1671,31 @@ def _actions(doc: Document) -> list[tuple]:
                 targets_para = None
             else:
                 continue
-        for a, b in _clauses(r.text):
-            if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
-                continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
-            falls_short = SHORTFALL_END.search(r.text, a, b) is not None
-            for x, y in _action_pieces(r.text, a, b, doc.codebook):
-                found = action_of(r.text[x:y], doc.codebook)
-                if found:
-                    i, verb, obj = found
-                    if falls_short and not verb.startswith(REMEDIES):
-                        continue  # 驻街单位参与社区党建工作不够: a shortcoming admitted, not an action (§10.68)
-                    if k < doc.review_end and verb in TALLY_VERBS and MARKET_OUTCOME.search(obj):
-                        continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
-                    end = y
-                    while end > x + i and r.text[end - 1] in " 　等":
-                        end -= 1
-                    out.append((r, x + i, end, verb, obj))
+        out += _sentence_actions(doc, k, r)
+    return out
+
+
+def _sentence_actions(doc: Document, k: int, r) -> list[tuple]:
+    """(sentence, start, end, verb, object) of the actions sentence ``r`` (the ``k``-th) states, clause by
+    clause."""
+    out = []
+    for a, b in _clauses(r.text):
+        if r.text.startswith("通过", a) and MANNER_END.search(r.text[a:b].rstrip("等")):
+            continue  # 通过提供就业岗位、…等形式: a manner, not the action itself
+        falls_short = SHORTFALL_END.search(r.text, a, b) is not None
+        for x, y in _action_pieces(r.text, a, b, doc.codebook):
+            found = action_of(r.text[x:y], doc.codebook)
+            if not found:
+                continue
+            i, verb, obj = found
+            if falls_short and not verb.startswith(REMEDIES):
+                continue  # 驻街单位参与社区党建工作不够: a shortcoming admitted, not an action (§10.68)
+            if k < doc.review_end and verb in TALLY_VERBS and MARKET_OUTCOME.search(obj):
+                continue  # 新增国家级专精特新企业27家 in the review: a statistic (protocol §10.2)
+            end = y
+            while end > x + i and r.text[end - 1] in " 　等":
+                end -= 1
+            out.append((r, x + i, end, verb, obj))
     return out
 
 
@@ -1695,7 +1704,7 @@ SHORTFALL_END = re.compile(
     r"(?:不够|不足|不高|不强|不深|不实|不到位|不健全|不完善|不平衡|不充分|不紧密|不明显|不理想|滞后|薄弱|偏低|偏弱|较弱|乏力)"
     r"[。；，,;]?$"
 )
-REMEDIES = ("解决", "弥补", "补齐", "补足", "破解", "改变", "扭转", "克服", "应对", "化解", "改善", "扭转")
+REMEDIES = ("解决", "弥补", "补齐", "补足", "破解", "改变", "扭转", "克服", "应对", "化解", "改善")
 # in the review, these verbs with what a city gains (新培育专精特新企业15家, 实现工业税收118.4亿元) tally a result
 TALLY_VERBS = frozenset({"新增", "新设", "新培育", "培育", "实现"})
 TARGET_SENTENCES = 4  # the headline targets take a few sentences at most, the overall requirements one or two

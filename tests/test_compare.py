@@ -96,6 +96,24 @@ def test_place_names_in_english():
     assert place_en("凉山彝族自治州") == "Liangshan"
     assert place_en("黔东南苗族侗族自治州") == "Qiandongnan"
     assert place_en("(unknown)") == "(unknown)"
+    assert place_en("哈尔滨市") == "Harbin"  # the seed city: its English name, not the pinyin Haerbin
+
+
+def test_every_province_has_an_english_name_of_its_own():
+    """The 31 provinces of the shared 2026 reports get 31 different English labels: 陕西 and 山西 are both Shanxi
+    in plain pinyin, and a figure of provinces would show two bars under one name."""
+    import csv
+
+    from conftest import need_shared
+
+    names = set()
+    for path in sorted(need_shared("provinces-2026").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            names.update(r["province"] for r in csv.DictReader(f))
+    assert len(names) == 31
+    english = {place_en(n) for n in names}
+    assert len(english) == len(names), sorted(english)
+    assert {"Shaanxi", "Shanxi", "Inner Mongolia"} <= english
 
 
 # --------------------------------------------------------------------------- groups, keyness against, concordance

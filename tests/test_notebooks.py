@@ -149,10 +149,10 @@ def test_english_labels_in_a_parameterised_run_of_its_own(suite):
 
     with pdfplumber.open(folder / "figures" / "paper_fig1_city_theme_en.pdf") as doc:
         text = doc.pages[0].extract_text()
-    assert "Qingdao" in text and "Haerbin" in text and "Problems" in text and "Mechanisms" in text
+    assert "Qingdao" in text and "Harbin" in text and "Problems" in text and "Mechanisms" in text
     assert not re.search(r"[\u4e00-\u9fff]", text), text  # no Chinese left in the labels
     data = pd.read_csv(folder / "figures" / "paper_fig1_city_theme_en.csv", encoding="utf-8-sig")
-    assert set(data.city) == {"青岛市", "哈尔滨市"} and set(data.label) == {"Qingdao", "Haerbin"}
+    assert set(data.city) == {"青岛市", "哈尔滨市"} and set(data.label) == {"Qingdao", "Harbin"}
 
 
 def test_unknown_city_stops_at_the_first_cell(suite):

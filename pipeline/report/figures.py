@@ -116,7 +116,8 @@ def glossary() -> dict:
 
 
 def place_en(name: str) -> str:
-    """青岛市 → Qingdao, 凉山彝族自治州 → Liangshan (glossary first, else pinyin)."""
+    """青岛市 → Qingdao, 凉山彝族自治州 → Liangshan, 哈尔滨市 → Harbin (the glossary's labels, then its places
+    whose English name is not their pinyin, else pinyin)."""
     g = glossary().get("labels", {})
     if name in g:
         return g[name]
@@ -131,6 +132,9 @@ def place_en(name: str) -> str:
         )
         or name
     )
+    conventional = glossary().get("places") or {}
+    if base in conventional:
+        return conventional[base]  # 哈尔滨 → Harbin, 陕西 → Shaanxi (not Shanxi, which is 山西)
     return "".join(lazy_pinyin(base)).capitalize() if re.search(r"[\u4e00-\u9fff]", base) else base
 
 

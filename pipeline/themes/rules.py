@@ -67,19 +67,35 @@ def dictionary_pos(lexicon: str) -> dict[str, str]:
     Noun phrases are read off the tokens with these tags: a dictionary lookup
     is what jieba.posseg does for dictionary words, without its slow HMM
     pass for the rest (unknown words count as nouns here)."""
-    import jieba
-
     from ..segment.tokens import read_lexicon
 
-    tags: dict[str, str] = {}
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 3:
-                tags[parts[0]] = parts[2]
+    tags = dict(_jieba_dictionary()[0])
     for word, _, pos in read_lexicon(Path(lexicon)):
         tags[word] = pos or "n"
     return tags
+
+
+@lru_cache(maxsize=1)
+def _jieba_dictionary() -> tuple[dict[str, str], dict[str, tuple[int, str]], frozenset[str]]:
+    """jieba's dictionary, read once per process for all the rules ask of it (a third of a second, in each worker):
+    every word's tag, the two-character words with their frequency and tag, and the three-character nouns."""
+    import jieba
+
+    tags: dict[str, str] = {}
+    two: dict[str, tuple[int, str]] = {}
+    three_nouns = set()
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            word, tag = parts[0], parts[2]
+            tags[word] = tag
+            if len(word) == 2:
+                two[word] = (int(parts[1]), tag)
+            elif len(word) == 3 and tag == "n":
+                three_nouns.add(word)
+    return tags, two, frozenset(three_nouns)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -607,8 +623,9 @@ def _after_inner_action(name: str) -> str:
 # what a construction work is built on or does (…水库增容工程, …航道整治工程, …城际架梁工程), not a programme's aim
 WORKS = re.compile(
     r"水库|河道?|湖|渠|航道|港|码头|高速|铁路|城际|公路|国道|省道|大桥|桥|隧道|管网|路网|管廊|枢纽|机场|电站|水厂|堤|闸|"
-    r"泵站|线路|干线|支线|[一二三四]期|扩建|改建|增容|扩容|架梁|通航|水土保持|连通|廊道|"
-    r"饮水|灌区|互通|贯通|棚改|[东南西北]延|延伸|站网|复流|水资源配置|安防"  # protocol §10.62
+    r"泵站|线路|干线|支线|附属|[一二三四]期|扩建|改建|增容|扩容|架梁|通航|水土保持|连通|廊道|"
+    r"饮水|灌区|互通|贯通|棚改|[东南西北]延|延伸|站网|复流|水资源配置|安防|"  # protocol §10.62
+    r"高铁|号线|控制性"  # §10.69
 )
 
 # a role a city aims at (打造中国北方清洁能源中心, 打造成为面向东盟的国际科技创新中心): a wide scope, a hub-like head
@@ -642,8 +659,10 @@ def _carrier_in_context(text: str, i: int, phrase: str) -> str | None:
     or one inside an award's title; a pilot city keeps its 城市 (protocol §10.55)."""
     if phrase.startswith("“") and AVOIDED.search(CLAUSE_SPLIT.split(text[:i])[-1]):
         return None  # 防范“新形象工程”, 杜绝搞“三个工程”: what the city means to prevent
-    if phrase.endswith("中心") and text.startswith(("村", "镇", "校", "城区"), i + len(phrase)):
-        return None  # 美丽乡村省级中心村: 中心村 is a village, no centre (protocol B1)
+    if phrase.endswith("中心") and text.startswith(("村", "镇", "校", "城"), i + len(phrase)):
+        # 美丽乡村省级中心村: 中心村 is a village, no centre (protocol B1); 国家中心城市, 鲁南苏北区域中心城市: 中心城市
+        # is a role the city plays (§10.69)
+        return None
     if AWARD_AFTER.match(text, i + len(phrase)):
         return None  # “五个一工程”优秀作品奖: part of an award's title (§10.8)
     if phrase.endswith("试点") and (tail := PILOT_TAIL.match(text, i + len(phrase))):
@@ -1251,6 +1270,8 @@ COUNTED_GENERIC = re.compile(
     r"[一二三四五六七八九十两\d]+[大项个]?[\u4e00-\u9fff]{0,2}(?:行动|工程|计划|平台|机制|基地|试点|中心)"
 )
 COPULA = re.compile(r"(?<![一二三四五六七八九十])是(?![否])")
+# what is said of a work or a year, not a work (做好今年工作意义重大, 发展成效鼓舞人心, …再出发之年; protocol §10.69)
+JUDGED = re.compile(r"(?:意义重大|意义深远|至关重要|鼓舞人心|振奋人心|来之不易|责任重大|任务艰巨|之年)$")
 
 
 def _modal(clause: str, i: int, verb_at, adverbs) -> str | None:
@@ -1357,24 +1378,11 @@ def _verb_nouns(codebook: Codebook) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(nouns), frozenset(p for p in two if p[0] in lasts)
 
 
-@lru_cache(maxsize=1)
 def _short_words() -> tuple[dict[str, tuple[int, str]], frozenset[str]]:
-    """jieba's dictionary, read once per process for what the rules ask of it: its two-character words with
-    their frequency and tag, and its three-character nouns."""
-    import jieba
-
-    two: dict[str, tuple[int, str]] = {}
-    three_nouns = set()
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            if len(parts[0]) == 2:
-                two[parts[0]] = (int(parts[1]), parts[2])
-            elif len(parts[0]) == 3 and parts[2] == "n":
-                three_nouns.add(parts[0])
-    return two, frozenset(three_nouns)
+    """What the rules ask of jieba's dictionary besides tags: its two-character words with their frequency and
+    tag, and its three-character nouns."""
+    _, two, three_nouns = _jieba_dictionary()
+    return two, three_nouns
 
 
 @lru_cache(maxsize=1)
@@ -1587,8 +1595,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     if len(HAN.findall(obj)) < 2:
         return None
     committed = verb in ("力争", "确保") and DIGIT.search(obj)  # 力争外贸进出口额增长15%以上 (protocol §6)
-    if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj):
-        return None  # a statistic, an award, or a statement about the action (推进…是…的需要)
+    if (_has_any(clause, measure.not_actions) and not committed) or COPULA.search(obj) or JUDGED.search(obj):
+        return None  # a statistic, an award, or a statement about the action (推进…是…的需要, …意义重大)
     if ADVERBIAL_END.search(obj) or VAGUE_OBJECT.fullmatch(obj):
         return None  # 加强城市基层党建过程中: an adverbial; 推进工作, 完善各项措施: no object of work named
     if verb == "确保" and not DIGIT.search(obj) and SECURED_STATE.search(obj):

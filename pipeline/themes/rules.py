@@ -448,6 +448,8 @@ ERA_WORDS = frozenset(("现代", "当代", "未来"))
 # a name followed by what happened to it (…监测平台上线运行, …产业园开园): the name does not modify the next word
 DONE_TO_IT = frozenset(
     ("上线", "运行", "建成", "投用", "启用", "开园", "获批", "揭牌", "落地", "投运", "开工", "签约", "挂牌")
+    # what is said of it: recognised, listed, awarded (“智慧救助”模式|得到国务院高度肯定, …模式|获中央农办…刊发)
+    + ("得到", "获", "获得", "荣获", "获评", "入选", "入围", "受到", "列入", "写入", "被")
 )
 
 
@@ -488,6 +490,15 @@ def _head(tokens, k: int, suffixes, last: frozenset[str] | None = None) -> tuple
         if both.endswith(suffixes) and any(both[-n:] in _set_of(suffixes) for n in range(len(tok) + 1, len(both) + 1)):
             return tokens[k - 1][1], k - 2
     return None
+
+
+# a key laboratory named by its field (生物活性分子研究与评价重点实验室, 稀土全国重点实验室, 曜灵时代省重点实验室):
+# a name of its own before the rank; the rank alone (省重点实验室, 全国重点实验室) names a category (protocol §10.22)
+NAMED_LAB = re.compile(
+    r"(?!(?:全国|全省|全市|国家级?|省级?|市级?|自治区级?|部级?|省部级|[省市国家]级以上|学科|企业|高校|"
+    r"[一-龥]{2}首[个家]|首[个家批])?(?:全国|国家|省级?|市级?|自治区)?重点实验室$)"
+    r"(?![^建]*建设)[一-龥“”（）()A-Za-z0-9]{2,}?(?:全国|国家|省级?|市级?|自治区)?重点实验室"
+)
 
 
 @lru_cache(maxsize=64)
@@ -775,7 +786,7 @@ class Document:
         if (
             len(phrase) < 2
             or phrase in generic
-            or phrase.endswith(_per_list(generic, _long_words))
+            or (phrase.endswith(_per_list(generic, _long_words)) and not NAMED_LAB.fullmatch(phrase))
             or COUNTED_GENERIC.fullmatch(phrase)
             # 延|工程 (瀛洲路南延工程 cut by the tokenizer): one character before a generic head names nothing
             or (theme in ("mechanism", "carrier") and len(phrase) == 3 and phrase[1:] in generic)
@@ -1496,8 +1507,15 @@ def _action_start(clause: str, codebook: Codebook, subject: bool = True) -> tupl
 ADVERBIAL_END = re.compile(r"(?:实践中|过程中|进程中|工作中|发展中|之中|的基础上|基础上|之际|以来|(?<![以线])上)$")
 # an object that names no work in particular
 VAGUE_OBJECT = re.compile(
-    r"(?:各项|具体|相关|有关|日常)?(?:工作|措施|任务|活动|联系|投入|保障|力度|举措|管理|服务|支持|建设)"
+    r"(?:各项|具体|相关|有关|日常|以上|上述|[一二三四五六七八九十]+[个大]?方面)?"
+    r"(?:工作|措施|任务|活动|联系|投入|保障|力度|举措|管理|服务|支持|建设|目标)"
 )
+# a share, standing or feeling raised (提升…市场占有率, 提高政府工作的…公信力, 提升老百姓幸福质感), and more of
+# something moved somewhere (推动更多“合肥造”走向世界, 引导更多金融活水流向实体经济): aims, with no quantity
+RAISED_QUALITY = re.compile(r"(?:占有率|公信力|影响力|竞争力|美誉度|知名度|满意度|幸福感|获得感|安全感|质感|烟火气)$")
+RAISES = ("提升", "提高", "增强")
+MORE_MOVED = ("推动", "引导", "鼓励", "吸引", "带动")
+MORE_DONE = re.compile(r"纳入|事项|”$")  # 推动更多项目纳入…盘子, 推动更多事项“即来即办”: a work of the government
 # 确保 + a state to keep (稳定, 可控, 不发生…) states an aim; 确保 + a target or a work done (确保瑞金机场通航) commits
 SECURED_STATE = re.compile(
     r"(?:稳定|可控|安全|安定|安宁|安乐|平稳|有序|前进|运行|落地落实|落实|到位|见效|实效|检验|认可|发力|保障|不减|方向|底线|"
@@ -1580,6 +1598,21 @@ GROWS = ("做大做强", "做强做优", "做优做强", "做强做优做大", "
 GROWN = re.compile(r"[^，,；;]{1,40}?(?:产业集群|(?<!企)业|经济|业态|资本|规模)")
 
 
+def _aims(verb: str, obj: str, measure) -> bool:
+    """``verb`` + ``obj`` (which holds no quantity) states an aim, not a work: a quality raised (提升稳定性,
+    加大减排力度, 提升…市场占有率), a sector grown (发展现代物流业, 壮大金融业, 做大|做强), a change promoted
+    (促进人口向城区集聚), more of something moved somewhere (推动更多…走向世界) (protocol §10.56, §10.59, §10.70)."""
+    return bool(
+        ABSTRACT_OBJECT.fullmatch(obj)
+        or (verb.endswith("发展") and SECTOR.fullmatch(obj.rstrip("等")))
+        or verb == "促进"
+        or (verb in GROWS and GROWN.fullmatch(obj.rstrip("等")))
+        or obj in measure.aim_verbs
+        or (verb in RAISES and RAISED_QUALITY.search(obj))
+        or (verb in MORE_MOVED and obj.startswith("更多") and not MORE_DONE.search(obj))
+    )
+
+
 @lru_cache(maxsize=16_384)  # a piece of a clause is read when it is cut (_action_pieces) and again as an action
 def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
     """(offset, verb, object) of the concrete action ``clause`` states, or None: a statistic, an award,
@@ -1605,15 +1638,8 @@ def action_of(clause: str, codebook: Codebook) -> tuple[int, str, str] | None:
         return None  # 促进了…水平的提高, 提升了…: an effect reported, not an action
     if verb.endswith(CARRIES_OUT) and DIRECTIVE.search(obj) and not NAMED_DIRECTIVE.search(obj):
         return None  # 落实省委省政府决策部署和市委工作要求: the frame of all work, no work of its own (§10.66)
-    if not DIGIT.search(obj) and (
-        ABSTRACT_OBJECT.fullmatch(obj) or (verb.endswith("发展") and SECTOR.fullmatch(obj.rstrip("等")))
-    ):
-        # 提升稳定性, 加大减排力度: a quality raised; 发展现代物流业: a sector grown — aims (protocol §10.56)
+    if not DIGIT.search(obj) and _aims(verb, obj, measure):
         return None
-    if not DIGIT.search(obj) and (
-        verb == "促进" or (verb in GROWS and GROWN.fullmatch(obj.rstrip("等"))) or obj in measure.aim_verbs
-    ):
-        return None  # 促进人口向城区集聚, 壮大金融业, 做大|做强: an aim to promote or grow (protocol §10.59)
     if obj.startswith("的"):
         return None  # 发展的成果来之不易: the verb is a noun here
     if verb == "发挥" and not _names_a_role(obj, codebook):
@@ -1839,7 +1865,7 @@ def _verb_and_object(piece: str, codebook: Codebook) -> bool:
 
 
 NOUN_DESCRIPTORS = re.compile(
-    r"^(?:(?:省市县|市县|市、县|县乡|县、乡)(?:两|三)级|一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批]|全[省市国区州县]首[个家]|首[个家批]|"
+    r"^(?:(?:省市县|市县|市、县|县乡|县、乡)(?:两|三)级|一批|一个|一套|多个|[\d一二三四五六七八九十两]+[个家项所座条批件]|全[省市国区州县]首[个家]|首[个家批]|"
     r"新一轮|一系列|各类|各级|第[一二三四五六七八九十\d]+[轮批期届])"
 )
 
@@ -1864,6 +1890,7 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         else ()
     )
     verbs_from = _by_first_char(verbs)
+    manner = codebook.phrases.manner_adverbs
     could_name = _name_hint(all_suffixes)
     for r, a, b, verb, obj in doc.actions:
         text = r.text
@@ -1874,6 +1901,14 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         # programme's name may open with one (创新创业主体培育工程, 全面对接服务RCEP行动; protocol §10.55)
         while o0 < b and text[o0] in " 　好了起":
             o0 += 1
+        if text.startswith(
+            "、", o0
+        ):  # 认真谋划、强力推进|贵州航空产业城建设: two verbs share the object (protocol §10.70)
+            k = o0 + 1
+            k += len(next((w for w in manner if text.startswith(w, k)), ""))
+            second = next((v for v in verbs_from.get(text[k], ()) if text.startswith(v, k)), None) if k < b else None
+            if second:
+                o0 = k + len(second)
         # a verb inside the object begins another one (辽宁材料实验室创建国家材料实验室沈阳基地)
         inner = next(
             (
@@ -1939,7 +1974,7 @@ PILOT_TAIL = re.compile(r"(城市|项目|[市县](?![\u4e00-\u9fff])|[市县](?=
 # verbs that run a programme; a verb right after them opens the programme's name when the object ends in one
 RUNS_PROGRAMME = ("实施", "开展", "启动", "部署", "组织实施", "组织开展", "全面实施", "全面开展")
 PROGRAMME_END = re.compile(r"(?:[三五十]年|专项)?(?:行动|计划|工程|攻坚行动|攻坚战)(?:”|\[\d+\])?$")
-CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|构建|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
+CREATED = re.compile(r"(?<=[\u4e00-\u9fff])(?:组建|成立|设立|创建|建立|构建|搭建|打造|共建(?!共))(?=[\u4e00-\u9fff“])")
 # words that never stand inside a carrier's or mechanism's name: the member is a clause (…3个园区成功认定省级化工园区)
 FUNCTION_OPENER = re.compile(r"(?:对(?![象外口岸标接话])|围绕|有力|为了|按照|根据|通过)")
 NOT_IN_NAME = re.compile(r"成功|认定|获批|入选|达到|成为|荣获|获评|纳入|列入|结成")
@@ -2094,6 +2129,14 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
         if QUOTED_CAMPAIGN.fullmatch(text, start, end):
             yield doc.item(r, "carrier", start, end, "named_object")  # 开展“两拖欠”专项整治 (protocol no. 49)
             continue
+        kind = QUOTED_OF_A_KIND.fullmatch(text, start, end)
+        if (
+            kind
+        ):  # 用好“岳阳·金融港”等服务平台: the quoted name is the carrier, what follows 等 its kind (protocol §10.70)
+            theme = next((t for t, sfx in suffixes if kind.group(2).endswith(sfx)), None)
+            if theme:
+                yield doc.item(r, theme, start, kind.end(1), "named_object")
+            continue
         for theme, sfx in suffixes:
             head = next((x for x in sfx if bare.endswith(x)), None) if bare.endswith(sfx) else None  # the longest
             if head and theme == "carrier" and designated(text[:start], bare):
@@ -2108,6 +2151,8 @@ REFORMED = re.compile(r"(?:制度|体制|机制)改革|[\u4e00-\u9fff]{2}[和与
 # a campaign named in quotes: “政府工作落实年”活动, “九查九改”干部作风整顿活动, “两拖欠”专项整治 (not …等活动, a kind)
 QUOTED_CAMPAIGN = re.compile(r"“[^“”]{2,16}”(?:(?![等和及与])[\u4e00-\u9fff]){0,8}?(?:活动|专项整治|主题年)")
 QUOTED_SYSTEM = re.compile(r"“[^“”]{1,10}[^体机控编限抑管节]制”$")
+# a quoted name and then its kind after 等 (“岳阳·金融港”等服务平台, “国际月”等对外平台)
+QUOTED_OF_A_KIND = re.compile(r"(“[^“”]{2,16}”)等([\u4e00-\u9fff]{1,8})")
 
 
 # the classifier's items are added after the rules, by add_model_items

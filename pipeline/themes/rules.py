@@ -493,11 +493,12 @@ def _head(tokens, k: int, suffixes, last: frozenset[str] | None = None) -> tuple
 
 
 # a key laboratory named by its field (生物活性分子研究与评价重点实验室, 稀土全国重点实验室, 曜灵时代省重点实验室):
-# a name of its own before the rank; the rank alone (省重点实验室, 全国重点实验室) names a category (protocol §10.22)
+# a name of its own before the rank; the rank alone (省重点实验室, 全国重点实验室) or a kind (学科重点实验室) names a
+# category, and one built by someone (企业建设重点实验室) is a clause (protocol §10.22, §10.70)
 NAMED_LAB = re.compile(
     r"(?!(?:全国|全省|全市|国家级?|省级?|市级?|自治区级?|部级?|省部级|[省市国家]级以上|学科|企业|高校|"
     r"[一-龥]{2}首[个家]|首[个家批])?(?:全国|国家|省级?|市级?|自治区)?重点实验室$)"
-    r"(?![^建]*建设)[一-龥“”（）()A-Za-z0-9]{2,}?(?:全国|国家|省级?|市级?|自治区)?重点实验室"
+    r"(?!.*建设)[一-龥“”（）()A-Za-z0-9]{2,}?(?:全国|国家|省级?|市级?|自治区)?重点实验室"
 )
 
 
@@ -1901,9 +1902,8 @@ def named_object(doc: Document) -> Iterator[dict | None]:
         # programme's name may open with one (创新创业主体培育工程, 全面对接服务RCEP行动; protocol §10.55)
         while o0 < b and text[o0] in " 　好了起":
             o0 += 1
-        if text.startswith(
-            "、", o0
-        ):  # 认真谋划、强力推进|贵州航空产业城建设: two verbs share the object (protocol §10.70)
+        # 认真谋划、强力推进|贵州航空产业城建设: two verbs share the object, the name starts after both (§10.70)
+        if text.startswith("、", o0):
             k = o0 + 1
             k += len(next((w for w in manner if text.startswith(w, k)), ""))
             second = next((v for v in verbs_from.get(text[k], ()) if text.startswith(v, k)), None) if k < b else None
@@ -2129,10 +2129,9 @@ def _named(doc: Document, r, members: list[tuple[int, int]], suffixes) -> Iterat
         if QUOTED_CAMPAIGN.fullmatch(text, start, end):
             yield doc.item(r, "carrier", start, end, "named_object")  # 开展“两拖欠”专项整治 (protocol no. 49)
             continue
+        # 用好“岳阳·金融港”等服务平台: the quoted name is the carrier, what follows 等 is its kind (protocol §10.70)
         kind = QUOTED_OF_A_KIND.fullmatch(text, start, end)
-        if (
-            kind
-        ):  # 用好“岳阳·金融港”等服务平台: the quoted name is the carrier, what follows 等 its kind (protocol §10.70)
+        if kind:
             theme = next((t for t, sfx in suffixes if kind.group(2).endswith(sfx)), None)
             if theme:
                 yield doc.item(r, theme, start, kind.end(1), "named_object")
